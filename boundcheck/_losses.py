@@ -40,6 +40,8 @@ _EPS = np.finfo(float).eps
 
 def _margin(x: float, n_ops: int = 8) -> float:
     """Upper rounding margin for a float quantity computed with ~n_ops roundings."""
+    if np.ndim(x):
+        return np.asarray(x, dtype=float) * (1.0 + 4 * n_ops * _EPS) + 1e-300
     return float(x) * (1.0 + 4 * n_ops * _EPS) + 1e-300
 
 
@@ -392,10 +394,16 @@ class Objective:
     examples: Mapping[str, Any]
 
     def value(self, w: Any) -> Any:
-        return self.family.mean_value(w, self.examples)
+        return self.family.mean_value(self._check_w(w), self.examples)
 
     def grad(self, w: Any) -> Any:
-        return self.family.mean_grad(w, self.examples)
+        return self.family.mean_grad(self._check_w(w), self.examples)
+
+    def _check_w(self, w: Any) -> Any:
+        n = self.family._dim(self.examples)
+        if np.ndim(w) == 0 or np.shape(w)[-1] != n:
+            raise ValueError(f"w has shape {np.shape(w)}, but the batch examples have dimension {n}")
+        return w
 
     @property
     def batch_size(self) -> int:
@@ -445,3 +453,35 @@ def examples_at(family: LossFamily | str, examples: Mapping[str, Any], index: An
         idx[lead] = index
         out[f] = a[tuple(idx)]
     return out
+
+
+def per_example_constants(family: LossFamily | str, ex: Mapping[str, Any], radius: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Certified per-example (β_i, ρ_i) with leading axes kept, shape (..., B).
+
+    ``radius`` broadcasts against the leading (candidate) axes, shape (...).  Float64
+    with the same rounding margins as :meth:`LossFamily.constants`; the search engine
+    uses it to get one (β, ρ) per candidate instance (max over the example axis).
+    """
+    fam = get_family(family) if isinstance(family, str) else family
+    f = {k: np.asarray(nm.to_float(np.asarray(v)), dtype=float) for k, v in ex.items()}
+    R = np.asarray(nm.to_float(np.asarray(radius)), dtype=float)[..., None]
+    name = fam.name
+    if name == "linear":
+        na = _norm(f["a"])
+        return np.zeros_like(na), _margin(na)
+    if name == "quadratic":
+        lo, hi = _sym_eig_bounds(f["A"])
+        hi = np.maximum(hi, 0)
+        return _margin(hi), _margin(hi * R + _norm(f["b"]))
+    nx = _norm(f["x"])
+    if name == "least-squares" or name == "squared-hinge":
+        return _margin(nx**2), _margin(nx * (nx * R + np.abs(f["y"])))
+    if name == "logistic":
+        nyx = nx * np.abs(f["y"])
+        return _margin(nyx**2 / 4), _margin(nyx)
+    if name == "softplus":
+        return _margin(nx**2 / 4), _margin(nx)
+    if name == "huber":
+        d = f.get("delta", _HUBER_DELTA)
+        return _margin(nx**2), _margin(nx * np.minimum(d, nx * R + np.abs(f["y"])))
+    raise ValueError(f"no per-example constants for family {name!r}")
