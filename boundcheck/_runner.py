@@ -9,9 +9,9 @@ every active run takes inner step j = s mod K_r of outer step t = ⌊s / K_r⌋.
 * no per-run Python work: runs are sorted by their total step count S_r = K_r T_r, so the
   runs still active at step s are a suffix ``[a:]`` of the arrays (a view, no copy), and
   the work done is exactly Σ_r S_r (no masking waste for heterogeneous K, T);
-* fresh batches are drawn when s ≡ 0 (mod K_r).  Runs with the same K switch together, so
-  a batch switch is one gather/scatter per distinct K value, with index arrays built
-  once before the loop;
+* fresh batches are drawn when s ≡ 0 (mod K_r).  The schedule of (run, batch) switches is
+  built once on the host and uploaded before the loop; at step s the switching runs are
+  one slice of it (one gather/scatter per step, whatever the number of runs);
 * different batch sizes share a block by zero-weight padding to the block's B_max;
   ``run_grid`` groups runs into blocks of similar B (≤ 2× padding) under a memory budget;
 * no host–device copies inside the loop: index arrays are uploaded once, loop-invariant
@@ -20,8 +20,8 @@ every active run takes inner step j = s mod K_r of outer step t = ⌊s / K_r⌋.
 Fresh batches.  The paper's oracle draws i.i.d. batches from 𝒟.  To make the NumPy and
 the PyTorch backend see *the same* data without copying it from the host, examples are
 generated on the device by a counter-based generator: example i of batch t of the run
-with seed σ is a pure function of (σ, t, i) (a 32-bit integer hash, Wellons' "lowbias32",
-computed with 64-bit integer arithmetic that never overflows, so it is bit-identical in
+with seed σ is a pure function of (σ, t, i) (a two-round 32-bit integer hash computed with
+64-bit integer arithmetic that never overflows, so it is bit-identical in
 NumPy and torch, on CPU and CUDA).  Consequences: runs that share a seed share their
 data (common random numbers across the grid; example i does not depend on B, so a larger
 batch is a superset), and ``sample_batches`` reproduces any run's data on the host for
@@ -169,18 +169,18 @@ def get_backend(backend: str = "numpy", device: str = "auto") -> Backend:
 
 
 # ============================================================================ counter-based generator
-def _mul32(x: Any, m: int) -> Any:
-    """(x · m) mod 2³² for 0 ≤ x < 2³², 0 ≤ m < 2³², in int64 without overflow."""
-    return ((x & 0xFFFF) * m + ((((x >> 16) * m) & 0xFFFF) << 16)) & _M32
-
-
 def _mix32(x: Any) -> Any:
-    """Wellons' lowbias32 integer hash on values in [0, 2³²) (arrays or Python ints)."""
-    x = x ^ (x >> 16)
-    x = _mul32(x, 0x7FEB352D)
+    """A 32-bit integer hash on values in [0, 2³²) (NumPy/torch int64 arrays or Python ints).
+
+    Wellons' two-round xorshift-multiply "hash32" (constants 0x2c1b3c6d, 0x297a2d39).  Both
+    multipliers are < 2³¹, so every product of a 32-bit value fits in int64: no overflow,
+    hence bit-identical results in NumPy and torch on any device.
+    """
     x = x ^ (x >> 15)
-    x = _mul32(x, 0x846CA68B)
-    return x ^ (x >> 16)
+    x = (x * 0x2C1B3C6D) & _M32
+    x = x ^ (x >> 12)
+    x = (x * 0x297A2D39) & _M32
+    return x ^ (x >> 15)
 
 
 def _seed_key(seed: int) -> int:
@@ -226,16 +226,18 @@ class _LinRegKernel:
         return _mix32(bkeys[:, None] ^ ex_keys[None, :])
 
     def draw(self, keys: Any) -> tuple[Any, Any]:
-        """Examples from keys (m, B): X (m, B, n), y (m, B)."""
+        """Examples from per-example keys (m, B) (already hashed): X (m, B, n), y (m, B).
+
+        Coordinate j of an example is the sign bit j mod 32 of word ⌊j/32⌋ (word 0 is the
+        key itself, word w > 0 is hash(key ^ c_w)); the noise u uses 24 bits of hash(key ^ c).
+        """
         be, n = self.be, self.n
         cols = []
         for w in range(self.words):
-            h = _mix32(keys ^ _WORD_KEYS[w])
+            h = keys if w == 0 else _mix32(keys ^ _WORD_KEYS[w])
             k = min(32, n - 32 * w)
-            bits = (h[..., None] >> self.shifts[:k]) & 1
-            cols.append(bits)
-        bits = cols[0] if len(cols) == 1 else be.xp.concatenate(cols, -1) if be.name == "numpy" \
-            else be.xp.cat(cols, -1)
+            cols.append((h[..., None] >> self.shifts[:k]) & 1)
+        bits = cols[0] if len(cols) == 1 else (np.concatenate(cols, -1) if be.name == "numpy" else be.xp.cat(cols, -1))
         X = (be.cast(bits, self.dtype) * 2 - 1) * self.sqrt_sigma
         hu = _mix32(keys ^ _NOISE_KEY)
         u = (be.cast(hu >> 8, self.dtype) + 0.5) * (2.0 ** -23) - 1.0
@@ -246,6 +248,10 @@ class _LinRegKernel:
         r = (X @ W[:, :, None])[:, :, 0] - y
         r = r * wt
         return (r[:, None, :] @ X)[:, 0, :]
+
+    def pop_grad(self, W: Any) -> Any:
+        """∇F(w) = diag(σ)(w − w*): the B → ∞ limit of the batch gradient."""
+        return self.sigma * (W - self.w_star)
 
     def gap(self, W: Any) -> Any:
         d = W - self.w_star
@@ -352,6 +358,7 @@ def run_batch(
     device: str = "auto",
     dtype: str = "float64",
     record: bool = False,
+    population: bool = False,
     progress: Callable[[float], None] | None = None,
 ) -> RunResult:
     """Run R echoed runs as one array program (see the module docstring).
@@ -360,7 +367,9 @@ def run_batch(
     the prox parameter (prox only).  ``w0`` is the common initial point (default 0).
     AGD starts from d_0 = 0, λ_0 = 1 and carries (d, λ) across batches (Section 3.1);
     prox starts with pivot w_0 and replaces it by (1/K) Σ_{j<K} w_j after each batch.
-    ``progress(fraction)`` is called every few hundred steps (not per run).
+    ``population=True`` replaces every batch gradient by the exact ∇F (the B → ∞ limit:
+    the pure curvature term, no data drawn).  ``progress(fraction)`` is called about 200
+    times per block (never per run).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(METHODS)}")
@@ -386,20 +395,31 @@ def run_batch(
     S = K_ * T_
     order = np.argsort(S, kind="stable")
     S_sorted = S[order]
-    Bmax = int(B_.max())
+    Bmax = 1 if population else int(B_.max())
     Tmax = int(T_.max())
     Smax = int(S_sorted[-1])
-    Ks = K_[order]
-    groups = []  # (k, device index array, host S of the group's runs (sorted))
-    for k in np.unique(Ks):
-        pos = np.nonzero(Ks == k)[0]
-        groups.append((int(k), be.asarray(pos, be.int64), S_sorted[pos]))
+    Ko, To = K_[order], T_[order]
+    # batch-switch schedule: run r starts batch t at global step t·K_r (t < T_r).  One entry per
+    # (run, batch), sorted by step; the entries of step s are the slice off[s]:off[s+1].
+    run_of = np.repeat(np.arange(R), To)
+    first = np.repeat(np.cumsum(To) - To, To)
+    t_of = np.arange(int(To.sum())) - first
+    step_of = t_of * Ko[run_of]
+    srt = np.argsort(step_of, kind="stable")
+    run_of, t_of, step_of = run_of[srt], t_of[srt], step_of[srt]
+    off = np.searchsorted(step_of, np.arange(Smax + 1), side="left")
+    run_keys_h = np.array([_seed_key(x) for x in seed_[order]], dtype=np.int64)
+    bkeys_h = run_keys_h[run_of] ^ np.array([_batch_key(t) for t in range(Tmax)], dtype=np.int64)[t_of]
+    sched_run = be.asarray(run_of, be.int64)
+    sched_t = be.asarray(t_of, be.int64)
+    sched_tinv = be.asarray(1.0 / np.maximum(t_of, 1)[:, None], dt)
+    sched_key = be.asarray(bkeys_h, be.int64)
 
     # ---- device state
-    wt_np = (np.arange(Bmax)[None, :] < B_[order][:, None]) / B_[order][:, None]
+    Bo = np.ones(R, dtype=np.int64) if population else B_[order]
+    wt_np = (np.arange(Bmax)[None, :] < Bo[:, None]) / Bo[:, None]
     wt = be.asarray(wt_np, dt)
     ex_keys = be.asarray([_mix32((i * 0x85EBCA77 + 0xC2B2AE3D) & _M32) for i in range(Bmax)], be.int64)
-    run_keys = be.asarray([_seed_key(s) for s in seed_[order]], be.int64)
     eta_d = be.asarray(eta_[order][:, None], dt)
     W = be.asarray(np.broadcast_to(w0_, (R, n)), dt)
     W0 = be.asarray(w0_, dt)
@@ -409,6 +429,7 @@ def run_batch(
     maxn2 = be.full((R,), float(w0_ @ w0_), dt)
     if method == "prox":
         gam_d = be.asarray(gam_[order][:, None], dt)
+        kinv = be.asarray(1.0 / Ko[:, None], dt)
         pivot = be.asarray(np.broadcast_to(w0_, (R, n)), dt)
         acc = be.zeros((R, n), dt)
     if method == "agd":
@@ -425,59 +446,64 @@ def run_batch(
 
     # ---- progress accounting (host)
     active_from = np.searchsorted(S_sorted, np.arange(Smax), side="right")  # first active run at step s
-    work_step = (R - active_from).astype(float)
-    cum = np.cumsum(work_step)
+    cum = np.cumsum((R - active_from).astype(float))
     every = max(1, Smax // 200)
+    off_l = off.tolist()
+    act_l = active_from.tolist()
+
+    def grad(Wv: Any, a: int) -> Any:
+        if population:
+            return kern.pop_grad(Wv)
+        return kern.grad(Wv, X[a:], Y[a:], wt[a:])
 
     be.synchronize()
     t0 = time.perf_counter()
-    for s in range(Smax):
-        a = int(active_from[s])
-        # batch boundaries: runs with K | s start batch t = s / K
-        for k, idx_all, S_g in groups:
-            if s % k:
-                continue
-            start = int(np.searchsorted(S_g, s, side="right"))
-            if start == len(S_g):
-                continue
-            idx = idx_all[start:]
-            t = s // k
-            Wi = W[idx]
-            if method == "prox" and s > 0:
-                pivot[idx] = acc[idx] / k      # s_out's pivot: (1/K) Σ_{j<K} w_j of the batch just done
-                acc[idx] = 0.0
-            sum_start[idx] = sum_start[idx] + Wi
-            if record:
-                traj[idx, t] = kern.gap(Wi)
-                if t > 0:
-                    traj_avg[idx, t] = kern.gap((sum_start[idx] - W0) / t)
-            keys = kern.example_keys(run_keys[idx] ^ _batch_key(t), ex_keys)
-            Xi, Yi = kern.draw(keys)
-            X[idx] = Xi
-            Y[idx] = Yi
-        Wa = W[a:]
-        if method == "gd":
-            Wa -= eta_d[a:] * kern.grad(Wa, X[a:], Y[a:], wt[a:])
-            n2 = be.sum_last(Wa * Wa)
-        elif method == "prox":
-            acc[a:] += Wa
-            g = kern.grad(Wa, X[a:], Y[a:], wt[a:]) + gam_d[a:] * (Wa - pivot[a:])
-            Wa -= eta_d[a:] * g
-            n2 = be.sum_last(Wa * Wa)
-        else:
-            Q = Wa + Dm[a:]                                   # query point w_j + d_j
-            Wn = Q - eta_d[a:] * kern.grad(Q, X[a:], Y[a:], wt[a:])
-            Dm[a:] = gams[s] * (Wn - Wa)                      # d_{j+1} = γ_{j+1}(w_{j+1} − w_j)
-            Wa[...] = Wn
-            n2 = be.maximum(be.sum_last(Q * Q), be.sum_last(Wn * Wn))
-        maxn2[a:] = be.maximum(maxn2[a:], n2)
-        if progress is not None and (s % every == every - 1 or s == Smax - 1):
-            progress(float(cum[s] / cum[-1]))
+    # diverging runs (a too large η) become inf/nan rather than warnings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for s in range(Smax):
+            a = act_l[s]
+            lo, hi = off_l[s], off_l[s + 1]
+            if hi > lo:  # batch boundary for the runs idx: record w_t, draw batch t
+                sl = slice(lo, hi)
+                idx = sched_run[sl]
+                Wi = W[idx]
+                if method == "prox" and s > 0:
+                    pivot[idx] = acc[idx] * kinv[idx]  # s_out's pivot: (1/K) Σ_{j<K} w_j of the batch just done
+                    acc[idx] = 0.0
+                ss = sum_start[idx] + Wi
+                sum_start[idx] = ss
+                if record:
+                    traj[idx, sched_t[sl]] = kern.gap(Wi)
+                    if s > 0:
+                        traj_avg[idx, sched_t[sl]] = kern.gap((ss - W0) * sched_tinv[sl])
+                if not population:
+                    Xi, Yi = kern.draw(kern.example_keys(sched_key[sl], ex_keys))
+                    X[idx] = Xi
+                    Y[idx] = Yi
+            Wa = W[a:]
+            if method == "gd":
+                Wa -= eta_d[a:] * grad(Wa, a)
+                n2 = be.sum_last(Wa * Wa)
+            elif method == "prox":
+                acc[a:] += Wa
+                g = grad(Wa, a) + gam_d[a:] * (Wa - pivot[a:])
+                Wa -= eta_d[a:] * g
+                n2 = be.sum_last(Wa * Wa)
+            else:
+                Q = Wa + Dm[a:]                                   # query point w_j + d_j
+                Wn = Q - eta_d[a:] * grad(Q, a)
+                Dm[a:] = gams[s] * (Wn - Wa)                      # d_{j+1} = γ_{j+1}(w_{j+1} − w_j)
+                Wa[...] = Wn
+                n2 = be.maximum(be.sum_last(Q * Q), be.sum_last(Wn * Wn))
+            maxn2[a:] = be.maximum(maxn2[a:], n2)
+            if progress is not None and (s % every == every - 1 or s == Smax - 1):
+                progress(float(cum[s] / cum[-1]))
     # ---- outputs
     T_d = be.asarray(T_[order][:, None], dt)
     w_printed = sum_start / T_d
     w_proof = (sum_start - W0 + W) / T_d
-    g_final, g_printed, g_proof = kern.gap(W), kern.gap(w_printed), kern.gap(w_proof)
+    with np.errstate(over="ignore", invalid="ignore"):
+        g_final, g_printed, g_proof = kern.gap(W), kern.gap(w_printed), kern.gap(w_proof)
     if record:
         rows = be.asarray(np.arange(R), be.int64)
         cols = be.asarray(T_[order], be.int64)
@@ -492,7 +518,7 @@ def run_batch(
     def back(a: Any) -> np.ndarray:
         return be.to_numpy(a)[inv].astype(float)
 
-    work = float(np.sum(S * B_) * n)
+    work = float(np.sum(S * (1 if population else B_)) * n)
     return RunResult(
         gap_final=back(g_final), gap_printed=back(g_printed), gap_proof=back(g_proof),
         w_final=back(W), w_printed=back(w_printed), w_proof=back(w_proof),
@@ -544,6 +570,7 @@ def run_grid(
     device: str = "auto",
     dtype: str = "float64",
     record: bool = False,
+    population: bool = False,
     progress: Callable[[float], None] | None = None,
     budget_bytes: float = 96e6,
 ) -> RunResult:
@@ -561,7 +588,7 @@ def run_grid(
     seed_ = np.broadcast_to(np.asarray(seed), (R,))
     n = kernel_for(problem, be, be.dtype(dtype)).n
     itemsize = 8 if dtype == "float64" else 4
-    blocks = plan_blocks(B_, n, itemsize=itemsize, budget_bytes=budget_bytes)
+    blocks = plan_blocks(np.ones_like(B_) if population else B_, n, itemsize=itemsize, budget_bytes=budget_bytes)
     costs = np.array([float(np.sum(K_[b] * T_[b])) * float(B_[b].max()) for b in blocks])
     total = float(costs.sum()) or 1.0
     done = 0.0
@@ -573,7 +600,8 @@ def run_grid(
             cb = (lambda f, base=base, c=c: progress((base + f * c) / total))
         parts.append((b, run_batch(problem, method, B=B_[b], K=K_[b], T=T_[b], eta=eta_[b],
                                    gamma=None if gam_ is None else gam_[b], seed=seed_[b], w0=w0,
-                                   backend=be, dtype=dtype, record=record, progress=cb)))
+                                   backend=be, dtype=dtype, record=record, population=population,
+                                   progress=cb)))
         done += c
     Tmax = int(T_.max())
 
