@@ -33,6 +33,7 @@ log = logging.getLogger("boundcheck")
 __all__ = ["SearchResult", "search", "recheck", "score"]
 
 HIGH_DPS = 60
+RELAX_ETA = "η ≤ its limit (1/β, or 1/(β+γ) for prox)"
 
 
 @dataclass
@@ -61,6 +62,7 @@ class SearchResult:
     ratios: list = field(default_factory=list)       # a sample of ratios (for plots)
     ratio_by_K: dict = field(default_factory=dict)   # worst ratio per K
     best_instance: dict | None = None
+    would_refute_without: dict = field(default_factory=dict)  # hypothesis → instances violating the bound
     method: str = "random draws + evolution-strategy gradient ascent + mutation; mpmath re-check"
     seed: int = 0
     budget: float = 0.0
@@ -106,7 +108,7 @@ def project(struct: dict, params: dict) -> dict:
             out[k] = v
             continue
         if k in ("u",) or k.endswith(".u") or k.startswith("u_"):
-            v = np.clip(np.abs(v), 1e-9, 1.0)
+            v = np.clip(np.abs(v), 1e-9, 4.0 if struct.get("_relax_eta") else 1.0)
         elif k in ("p0",):
             v = np.clip(v, 1e-6, 1.0)
         elif k in ("rW",) or k.startswith("r_"):
@@ -272,6 +274,7 @@ def search(
     stop_on_found: bool = True,
     progress: Callable[[float, str], None] | None = None,
     shrink: bool = True,
+    relax: tuple[str, ...] = (),
 ) -> SearchResult:
     """Maximise LHS/RHS of ``st`` (its bound multiplied by ``scale``) for ``budget`` seconds."""
     if st.evaluate is None or st.sample is None:
@@ -291,7 +294,15 @@ def search(
     rounds = 0
 
     def consider(struct, params, lhs, rhs, viol, C):
+        if "eta" in relax:  # instances with η beyond its limit: flagged, never counterexamples
+            viol = dict(viol)
+            viol[RELAX_ETA] = np.asarray(params["u"], dtype=float) > 1.0
         ok, counts = _admissible(viol, C)
+        over = lhs > scale * rhs
+        for name, v in viol.items():
+            k = int(np.sum(np.asarray(v, dtype=bool) & over))
+            if k:
+                res.would_refute_without[name] = res.would_refute_without.get(name, 0) + k
         for k, v in counts.items():
             if v:
                 res.inadmissible[k] = res.inadmissible.get(k, 0) + v
@@ -345,6 +356,10 @@ def search(
         explore = rounds % 3 == 1 or not elites
         if explore:
             struct, params = st.sample(rng, candidates, family)
+            if "eta" in relax:
+                struct = dict(struct, _relax_eta=True)
+            if "eta" in relax and "u" in params:
+                params["u"] = params["u"] * np.where(rng.random(candidates) < 0.5, rng.uniform(1, 4, candidates), 1.0)
         else:
             _, struct, e1 = elites[int(rng.integers(min(len(elites), 4)))]
             e = _take(e1, 0)
@@ -354,10 +369,14 @@ def search(
                 new, used = _es_step(rng, st, struct, e, candidates, scale, sigma=float(np.exp(rng.uniform(-6, -1))), lr=0.5)
                 res.evaluations += used
                 params = _mutate(rng, _take(new, 0), candidates, struct)
+        t_round = time.monotonic()
         try:
-            lhs, rhs, viol = _eval(st, struct, params)
+            with np.errstate(all="ignore"):
+                lhs, rhs, viol = _eval(st, struct, params)
         except (FloatingPointError, OverflowError, ValueError, np.linalg.LinAlgError):
             continue
+        if time.monotonic() - t_round > 0.15 * budget and candidates > 8:
+            candidates //= 2  # keep rounds short relative to the budget
         lhs = np.asarray(lhs, dtype=float)
         rhs = np.asarray(rhs, dtype=float)
         if consider(struct, params, lhs, rhs, viol, lhs.shape[0]) and stop_on_found:

@@ -25,12 +25,15 @@ z_out = sp.Symbol("z_out", nonnegative=True)  # ‖w_out + λ_out d_out − w‖
 def _lam0_sample(rng, C):
     # λ_0 = 1 (standard start), λ_0 ≥ 1 at large scales (γ_j → 1), and λ_0 ∈ [0, 1)
     r = rng.random(C)
-    return np.where(r < 0.3, 1.0, np.where(r < 0.8, np.exp(rng.uniform(0, 10, C)), rng.uniform(0, 1, C)))
+    # the boundary λ_0 ∈ [0, 1) (first momentum coefficient negative) gets a large share
+    return np.where(r < 0.25, 1.0, np.where(r < 0.6, np.exp(rng.uniform(0, 10, C)), rng.uniform(0, 1, C)))
 
 
 # ----------------------------------------------------------------------------- Lemma 11
 def _lemma11_sample(rng, C, family=None):
     st = structure(rng, cm.CONVEX, family)
+    if rng.random() < 0.5:
+        st["K"] = int(rng.integers(1, 4))  # one step from the initial state is where λ_init matters most
     n, Bs = st["n"], st["B"]
     ex = cm.draw_examples(rng, st["family"], (C, Bs), n)
     scale = np.exp(rng.uniform(-2, 2, size=(C, 1)))
