@@ -83,10 +83,7 @@ def score(lhs: np.ndarray, rhs: np.ndarray, scale: float) -> np.ndarray:
 
 
 def _eval(st: Statement, struct: dict, params: dict) -> tuple[np.ndarray, np.ndarray, dict]:
-    out = st.evaluate(struct, params)
-    lhs, rhs = out[0], out[1]
-    viol = out[2] if len(out) > 2 else {}
-    return lhs, rhs, viol
+    return st.run(struct, params)
 
 
 def _admissible(viol: Mapping[str, Any], C: int) -> tuple[np.ndarray, dict]:

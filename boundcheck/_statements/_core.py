@@ -98,7 +98,7 @@ class Statement:
     # numeric instantiation (see module docstring)
     sample: Callable[..., tuple[Structure, dict]] | None = None
     decode: Callable[[Structure, dict], dict] | None = None
-    evaluate: Callable[[Structure, dict], tuple[Any, Any]] | None = None
+    evaluate: Callable[["Statement", Structure, dict], tuple[Any, Any]] | None = None
     check_hypotheses: Callable[[Structure, dict], dict[str, Any]] | None = None
     big_o_family: Callable[..., list[dict]] | None = None
     plant: float = 1.0  # multiplies the RHS; only tests change it (planted-error checks)
@@ -121,6 +121,11 @@ class Statement:
 
     def latex(self) -> str:
         return sp.latex(self.bound)
+
+    def run(self, structure: Structure, params: dict) -> tuple:
+        """Evaluate (LHS, RHS, violated hypotheses) for every candidate instance in ``params``."""
+        out = self.evaluate(self, structure, params)
+        return out if len(out) > 2 else (out[0], out[1], {})
 
     @property
     def checkable(self) -> bool:

@@ -45,7 +45,7 @@ def _lemma11_sample(rng, C, family=None):
 
 
 def _lemma11_eval(statement):
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
         fam = get_family(st["family"])
         ex = _ex(p)
         b, _ = cm.cand_constants(st["family"], ex, 0.0)
@@ -110,7 +110,7 @@ def _agd_state(st, p, b):
 
 
 def _lemma12_eval(statement):
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
         lhs, rho_c, b, et, _ = stability_run(st, p, cm.AGD, _agd_state)
         viol = {}
         if statement.id == "lemma12":
@@ -208,9 +208,8 @@ THEOREM13_CORRECTED = register(Statement(
 
 
 def _thm13_eval(statement):
-    hyp = statement.hypotheses[0]
-
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
+        hyp = statement.hypotheses[0]
         sup, Dv, RW, b, r = expectation_setup(st, p)
         params = {"beta": b, "rho": r, "D": Dv, "K": st["K"], "T": st["T"], "B": st["B"]}
         et = cm.evaluate_expr(hyp.rhs, params)

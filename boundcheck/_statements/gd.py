@@ -47,7 +47,7 @@ def _gd_regret_run(st, p):
 
 
 def _lemma5_eval(statement):
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
         lhs, params = _gd_regret_run(st, p)
         return lhs, statement.bound_value(params)
     return evaluate
@@ -143,7 +143,7 @@ def _gd_state(st, p, b):
 
 
 def _lemma6_eval(statement):
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
         lhs, rho_c, b, et, _ = stability_run(st, p, cm.GD, _gd_state)
         return lhs, statement.bound_value({"eta": et, "K": st["K"], "rho": rho_c, "B": st["B"], "beta": b})
     return evaluate
@@ -239,8 +239,8 @@ def expectation_setup(st, p):
 
 
 def _thm7_eval(statement, average):
-    hyp = statement.hypotheses[0]
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
+        hyp = statement.hypotheses[0]
         sup, Dv, RW, b, r = expectation_setup(st, p)
         params = {"beta": b, "rho": r, "D": Dv, "K": st["K"], "T": st["T"], "B": st["B"]}
         et = cm.evaluate_expr(hyp.rhs, params)  # η exactly as the statement prescribes it

@@ -63,7 +63,7 @@ THEOREM2 = register(Statement(
 ))
 
 
-def _thm2_eval(st, p):
+def _thm2_eval(statement, st, p):
     sup = _ex(p, "sup.")
     b, _ = ex_.support_constants(st["family"], sup, cm.norm(p["w0"]))
     b = safe_beta(b)
@@ -77,7 +77,7 @@ def _thm2_eval(st, p):
     F = ex_.population(st["family"], sup, p["p0"], w)
     gap = ex_.expect(res.prob, fbar - F)
     lhs = np.vectorize(abs, otypes=[object])(gap) if nm.is_exact(gap) else np.abs(gap)
-    return lhs, THEOREM2.bound_value({"epsilon": res.eps}), {}
+    return lhs, statement.bound_value({"epsilon": res.eps}), {}
 
 
 def _thm2_sample(rng, C, family=None):
@@ -102,7 +102,7 @@ def _potential(st, params, w, s, ws):
 
 
 def _thm4_eval(statement, average):
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
         sup, Dv, RW, b, r = expectation_setup(st, p)
         method, s0, params = _state(st, p, b)
         res = ex_.echo_expectation(method, s0, st["family"], sup, p["p0"], p["w0"], st["B"], st["K"], st["T"])
@@ -183,11 +183,11 @@ def _table2_sample(rng, C, family=None):
     return st, p
 
 
-def _table2_eval(st, p):
+def _table2_eval(statement, st, p):
     from .registry_links import corrected_evaluator
     lhs, _, viol = corrected_evaluator(st["method"])(st, p)
     sup, Dv, RW, b, r = expectation_setup(st, p)
-    rows = TABLE2.bound_value({"beta": b, "rho": r, "D": Dv, "K": st["K"], "T": st["T"], "B": st["B"]})
+    rows = statement.bound_value({"beta": b, "rho": r, "D": Dv, "K": st["K"], "T": st["T"], "B": st["B"]})
     return lhs, rows[["gd", "prox", "agd"].index(st["method"])], viol
 
 

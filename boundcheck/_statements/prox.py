@@ -66,7 +66,7 @@ def _prox_regret_run(st, p):
 
 
 def _lemma8_eval(statement):
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
         lhs, params = _prox_regret_run(st, p)
         return lhs, statement.bound_value(params)
     return evaluate
@@ -120,7 +120,7 @@ def _prox_state(st, p, b):
 
 
 def _lemma9_eval(statement):
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
         lhs, rho_c, b, et, extra = stability_run(st, p, cm.PROX, _prox_state)
         return lhs, statement.bound_value({"eta": et, "K": st["K"], "rho": rho_c, "B": st["B"],
                                            "gamma": extra["gamma"], "beta": extra["beta"]})
@@ -177,9 +177,8 @@ THEOREM10_CORRECTED = register(Statement(
 
 
 def _thm10_eval(statement, average):
-    g_hyp, e_hyp = statement.hypotheses
-
-    def evaluate(st, p):
+    def evaluate(statement, st, p):
+        g_hyp, e_hyp = statement.hypotheses
         sup, Dv, RW, b, r = expectation_setup(st, p)
         params = {"beta": b, "rho": r, "D": Dv, "K": st["K"], "T": st["T"], "B": st["B"]}
         g = cm.evaluate_expr(g_hyp.rhs, params)
