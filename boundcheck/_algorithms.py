@@ -20,6 +20,7 @@ alternative (see ``docs/readings.md``):
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Callable, Literal, NamedTuple, Sequence, Union
 
 import numpy as np
@@ -187,14 +188,22 @@ def proximal_gradient_descent() -> InnerMethod:
 def _next_lambda(lam: Any, root: str) -> Any:
     # λ_{j+1}² − λ_{j+1} = λ_j²  ⇒  λ_{j+1} = (1 ± sqrt(1 + 4λ_j²)) / 2
     disc = nm.sqrt(1 + 4 * lam * lam)
-    return (1 + disc) / 2 if root == "positive" else (1 - disc) / 2
+    # negative root written as −2λ²/(1 + disc) = (1 − disc)/2: no cancellation as λ_j → 0
+    return (1 + disc) / 2 if root == "positive" else -2 * lam * lam / (1 + disc)
+
+
+def _hp_lambda(lam: Any) -> Any:
+    """λ as mpmath numbers, for exact / high-precision runs: Fraction − mpf and Fraction / mpf
+    are undefined in mpmath, and a float λ would drop the run to float64 at the first sqrt."""
+    a = nm.to_mp(lam)
+    return a[()] if a.ndim == 0 else a
 
 
 def lambda_sequence(lam0: Any, k: int, root: Literal["positive", "negative"] = "positive") -> tuple[list, list]:
     """λ_0..λ_k and γ_1..γ_k of Section 3.1 (γ_{j+1} = (λ_j − 1)/λ_{j+1})."""
     if root not in ("positive", "negative"):
         raise ValueError(f"root must be 'positive' or 'negative', got {root!r}")
-    lams, gams = [lam0], []
+    lams, gams = [_hp_lambda(lam0) if isinstance(lam0, Fraction) else lam0], []
     for _ in range(k):
         nxt = _next_lambda(lams[-1], root)
         gams.append((lams[-1] - 1) / nxt)
@@ -221,6 +230,8 @@ def _make_agd_run(root: str) -> Callable:
         w = _check_w("w_init", w_init)
         grad = _grad_fn(batch)
         eta, d, lam = _col(s_init.eta), s_init.d, s_init.lam
+        if nm.is_exact(w):
+            lam = _hp_lambda(lam)
         its, qs, states = [w], [], [s_init]
         for _ in range(k):
             y = w + d  # w_{j+1} = (w_j + d_j) − η∇f̄(w_j + d_j)
