@@ -130,9 +130,8 @@ def verify(ids: Iterable[str] | None = None, *, budget: float = DEFAULT_BUDGET, 
     """
     if not (isinstance(budget, (int, float)) and budget > 0 and math.isfinite(budget)):
         raise ValueError(f"budget must be a positive number of seconds, got {budget!r}")
-    all_ids = statement_ids()
     if ids is None:
-        chosen = all_ids
+        chosen = statement_ids(claims_only=True)
     else:
         chosen = []
         for i in ids:

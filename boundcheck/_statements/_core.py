@@ -201,6 +201,11 @@ def get_statement(sid: str) -> Statement:
         raise ValueError(f"unknown statement id {sid!r}; known: {', '.join(statement_ids())}") from None
 
 
-def statement_ids(checkable_only: bool = False) -> list[str]:
+CLAIM_KINDS = ("theorem", "lemma", "table")
+
+
+def statement_ids(checkable_only: bool = False, claims_only: bool = False) -> list[str]:
+    """Registered ids; ``claims_only`` leaves out definitions and algorithms (encodings, not claims)."""
     from . import _load_builtin  # noqa: F401
-    return [k for k, v in REGISTRY.items() if (v.checkable or not checkable_only)]
+    return [k for k, v in REGISTRY.items()
+            if (v.checkable or not checkable_only) and (v.kind in CLAIM_KINDS or not claims_only)]
