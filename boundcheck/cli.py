@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
+from ._optima import SolverError
 
 COMMANDS = ("echo", "verify", "search", "replay", "rates", "report", "figures")
 
@@ -55,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"boundcheck: error: {exc}", file=sys.stderr)
         return 2
+    except SolverError as exc:  # a solver that cannot certify its answer: not bad input, but no traceback
+        print(f"boundcheck: solver error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("boundcheck: interrupted", file=sys.stderr)
         return 130

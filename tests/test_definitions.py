@@ -39,10 +39,11 @@ def test_agd_lambda_recursion_matches_encoding():
         lams, gams = bc.lambda_sequence(mpmath.mpf(1), 4)
         for k in range(4):
             L0, L1 = sp.Float(str(lams[k]), 50), sp.Float(str(lams[k + 1]), 50)
-            rec = enc[0].subs({lam_f(j + 1): L1, lam_f(j): L0})
-            assert abs(rec.lhs - rec.rhs) < 1e-40
-            gm = enc[1].subs({gam_f(j + 1): sp.Float(str(gams[k]), 50), lam_f(j): L0, lam_f(j + 1): L1})
-            assert abs(gm.lhs - gm.rhs) < 1e-40
+            rec = (enc[0].lhs - enc[0].rhs).subs({lam_f(j + 1): L1, lam_f(j): L0})
+            assert abs(rec) < 1e-40
+            gm = (enc[1].lhs - enc[1].rhs).subs({gam_f(j + 1): sp.Float(str(gams[k]), 50), lam_f(j): L0,
+                                                  lam_f(j + 1): L1})
+            assert abs(gm) < 1e-40
         assert abs(lams[1] - (1 + mpmath.sqrt(5)) / 2) < 1e-40
 
 
