@@ -44,7 +44,10 @@ def _lemma11_sample(rng, C, family=None):
     return st, {**{f"ex.{k}": v for k, v in ex.items()}, "w0": w0, "ws": ws, "d0": d0, "u": u, "lam0": _lam0_sample(rng, C)}
 
 
-def _lemma11_eval(statement):
+def _lemma11_eval(owner):
+    # the hypothesis λ_init ≥ 1 belongs to the registered statement the evaluator was built for
+    # (``owner``), not to the id of the statement passed at call time: a planted or user copy
+    # (dataclasses.replace with a new id) keeps it
     def evaluate(statement, st, p):
         fam = get_family(st["family"])
         ex = _ex(p)
@@ -59,7 +62,7 @@ def _lemma11_eval(statement):
         params = {"eta": et, "z_in": cm.norm(p["w0"] + cm.col(lin, 2) * p["d0"] - ws),
                   "z_out": cm.norm(r.w_out + cm.col(lout, 2) * r.s_out.d - ws), "beta": b}
         viol = {}
-        if statement.id == "lemma11_corrected":
+        if owner.id == "lemma11_corrected":
             viol["lambda_init >= 1"] = np.asarray(nm.to_float(lin), dtype=float) < 1
         return lhs, statement.bound_value(params), viol
     return evaluate
@@ -74,7 +77,7 @@ LEMMA11 = register(Statement(
     hypotheses=(sp.Le(eta, 1 / beta), sp.Gt(eta, 0)),
     quantity="(λ_out² − λ_out)(f̄(w_out) − f̄(w)) − (λ_init² − λ_init)(f̄(w_init) − f̄(w)) after K AGD steps, any w, "
              "any initial state (d, λ)",
-    bound=_L11_BOUND, algorithm="agd", families=cm.CONVEX, tight_expected=None,
+    bound=_L11_BOUND, algorithm="agd", families=cm.CONVEX, tight_expected=None, corrected_by="lemma11_corrected",
     readings=("1/(2n) is 1/(2η) (text-extraction artefact).",
               "λ_{j+1} is the positive root of λ² − λ = λ_j² (the text does not say; Nesterov's choice)."),
     proof="proofs/lemma11.py (our proof: the FISTA-type one-step inequality with weight θ = λ_j, telescoped)",
@@ -109,11 +112,11 @@ def _agd_state(st, p, b):
     return cm.AGD.init(eta=et, d=p["d0"], lam=p["lam0"]), et, {}
 
 
-def _lemma12_eval(statement):
-    def evaluate(statement, st, p):
+def _lemma12_eval(owner):
+    def evaluate(statement, st, p):  # hypothesis keyed on ``owner`` (see _lemma11_eval)
         lhs, rho_c, b, et, _ = stability_run(st, p, cm.AGD, _agd_state)
         viol = {}
-        if statement.id == "lemma12":
+        if owner.id == "lemma12":
             viol["lambda_init >= 1 (explicit constant's hypothesis)"] = np.asarray(nm.to_float(p["lam0"]), dtype=float) < 1
         return lhs, statement.bound_value({"eta": et, "K": st["K"], "rho": rho_c, "B": st["B"], "beta": b}), viol
     return evaluate
