@@ -37,9 +37,12 @@ def run(args: argparse.Namespace) -> int:
     rows = [(r.id, r.status, r.trials, r.worst_ratio, r.smallest_slack, r.counterexample or "-", r.corrected_by or "-")
             for r in records]
     print(format_table(["id", "status", "trials", "worst ratio", "min slack", "counterexample", "corrected by"], rows))
+    by = {r.id: r for r in records}
     for r in records:
-        if r.status == "refuted" and r.correction:
-            print(f"  {r.id}: {r.correction}")
+        fix = by.get(r.corrected_by) if r.corrected_by else None
+        if r.status == "refuted" and fix is not None:
+            why = fix.correction or r.correction or ""
+            print(f"  {r.id} → {fix.id} ({fix.status}): {why}")
     code = _verify.exit_code(records)
     print(f"budget {args.budget:g} s, seed {args.seed}: "
           + ", ".join(f"{sum(r.status == s for r in records)} {s}" for s in ("verified", "refuted", "unresolved")))
