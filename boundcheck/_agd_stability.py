@@ -30,7 +30,13 @@ Worst cases computed here (all normalised as c·ηρ²K²/B):
 * ``realisable`` (2/K²) max_a |Σ_j φ_{K,j}(a)|: a constant e, which an actual pair of
   batches realises when the replaced example differs only in its linear term (e.g. the
   replaced example is linear, ±g with ‖g‖ = ρ, and the other examples carry the curvature);
-  the evaluation example ⟨g, w⟩ then gives ε = ρ‖δ_K‖ exactly.
+  the linear evaluation example ρ⟨δ_K/‖δ_K‖, w⟩ then gives ε = ρ‖δ_K‖ exactly.
+
+Findings (``proofs/lemma12.py``): c_K = 1 + 1/K exactly (sup over λ_0, approached as
+λ_0 → ∞ at a = 0); at λ_0 = 1 (the usual start) c_K → 1/4 (0.2524 at K = 1000); the
+maximiser over a is a = 0 for every j at every schedule computed (so inside = outside =
+realisable = the exact abstract worst case there).  The naive norm-product bound exceeds
+the truth 10× from K = 7 and 1e6× from K = 23 (λ_0 → ∞).
 
 Part B: the conjecture probe (Section 6)
 ----------------------------------------
@@ -40,7 +46,11 @@ over generic instances of the registry families (huber, softplus, squared-hinge,
 with a structured search over *curvature-switching* instances (Attia & Koren 2021 showed
 exponential growth; the construction here is our own): a piecewise-quadratic ridge loss
 whose curvature is switched on exactly at chosen query points of the trajectory.  Every
-reported instance is re-run in mpmath (≥ 50 digits) through ``_algorithms``.
+reported instance is re-run in mpmath (≥ 50 digits) through ``_algorithms``.  Finding: the
+verified ratio ε/(ηρ²K²/B) grows exponentially in K (≈ 4.7e6 at K = 80 with λ_0 = 1e4,
+8.1e4 with λ_0 = 1) on pwq-ridge instances with large B (ratio ≤ B(1 + 1/K) for every
+instance with d_init = 0, so growth needs B ≳ ratio); random search over the registry
+families found nothing above the quadratic constant.
 """
 from __future__ import annotations
 
@@ -52,7 +62,7 @@ import numpy as np
 
 from . import _numerics as nm
 from ._algorithms import accelerated_gradient_descent, lambda_sequence
-from ._losses import FAMILIES, FAMILY_GROUPS, batch_objective, get_family, neighbour
+from ._losses import FAMILY_GROUPS, batch_objective, get_family, neighbour
 from ._validate import check_array, check_positive, check_positive_int
 
 __all__ = [

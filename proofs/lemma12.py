@@ -87,7 +87,6 @@ The negative root of λ² − λ = λ_0² makes γ > 1 and Lemma 12 false (c_5 �
 """
 from __future__ import annotations
 
-import itertools
 import math
 from fractions import Fraction
 
