@@ -110,8 +110,8 @@ class Backend:
     # construction / transfer (outside the hot loop only) ---------------------------
     def asarray(self, a: Any, dtype: Any) -> Any:
         if self.name == "numpy":
-            return np.ascontiguousarray(np.asarray(a), dtype=dtype)
-        return self._torch.as_tensor(np.ascontiguousarray(np.asarray(a)), device=self.device).to(dtype)
+            return np.array(a, dtype=dtype, order="C", copy=True)  # writable, never a view
+        return self._torch.as_tensor(np.array(a, order="C", copy=True), device=self.device).to(dtype)
 
     def zeros(self, shape: tuple, dtype: Any) -> Any:
         if self.name == "numpy":
