@@ -131,11 +131,12 @@ LEMMA12 = register(Statement(
     quantity="sup_ξ |f(A(ξ), ξ) − f(A(ξ'), ξ)| for neighbouring quadratic batches (Definition 1), closed form over Ξ",
     bound=eta * rho**2 * K**2 / B, big_o=True,
     explicit=eta * rho**2 * K * (K + 1) / B,
-    big_o_constants={"c_K": "(K+1)/K (sup over spectra in [0, β] and λ_init ≥ 1, approached as λ_init → ∞ at "
-                            "zero curvature); derived in proofs/lemma12.py"},
+    big_o_constants={"c_K": "(K+1)/K (sup over spectra in [0, β] and λ_init ≥ 0, approached as λ_init → ∞ at "
+                            "zero curvature, attained at K = 1); proved in proofs/lemma12.py"},
     algorithm="agd", families=cm.CLOSED_FORM_SUP, tight_expected=True,
-    readings=("Big-O: checked through the explicit constant ε ≤ ηρ²K(K+1)/B derived in proofs/lemma12.py for "
-              "initial states with λ_init ≥ 1 (all states echoed AGD passes between batches).",),
+    readings=("Big-O: checked through the explicit constant ε ≤ ηρ²K(K+1)/B proved in proofs/lemma12.py for "
+              "initial states with λ_init ≥ 0 (|φ_{K,j}| ≤ K − j for momentum in [0, 1]); with the negative root of "
+              "λ² − λ = λ_j² the momentum exceeds 1 and the constant fails (c_5 ≈ 1.6e3).",),
     proof="proofs/lemma12.py (our derivation; the paper's is in its supplement)",
 ))
 LEMMA12.sample = _lemma12_sample
