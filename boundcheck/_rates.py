@@ -123,6 +123,8 @@ def _parse_values(key: str, text: str, *, integer: bool) -> list:
 
 def _parse_number(key: str, s: str, *, integer: bool) -> Any:
     s = s.strip()
+    if key == "probe" and s in ("0", "1"):
+        return int(s)
     try:
         v = float(s)
     except ValueError:

@@ -1,0 +1,205 @@
+"""The batched runner equals the reference algorithms; the backends agree."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boundcheck import _algorithms as alg
+from boundcheck import _runner as rn
+from boundcheck._losses import batch_objective
+from boundcheck._problems import LinearRegression
+
+# heterogeneous runs: every run has its own B, K, T, η, γ and seed (seeds 0 shared: same data)
+RUNS = dict(B=[3, 5, 2, 4, 1], K=[2, 3, 1, 4, 5], T=[3, 2, 4, 2, 3], eta=[0.1, 0.2, 0.15, 0.05, 0.3],
+            gamma=[0.3, 0.0, 1.0, 0.5, 2.0], seed=[0, 1, 0, 7, 3])
+
+
+@pytest.fixture(scope="module")
+def problem() -> LinearRegression:
+    return LinearRegression.make(n=5, noise=0.3, seed=1)
+
+
+W0 = np.array([0.1, -0.2, 0.0, 0.3, 0.05])
+
+
+def _kw(method: str) -> dict:
+    kw = dict(RUNS)
+    if method != "prox":
+        kw.pop("gamma")
+    return kw
+
+
+def _reference(problem, method, r, population=False):
+    m = alg.get_method(method)
+    kw = {"eta": RUNS["eta"][r]}
+    if method == "prox":
+        kw["gamma"] = RUNS["gamma"][r]
+    s0 = m.init(W0, **kw)
+    if population:
+        batches = [lambda w: problem.sigma * (w - problem.w_star)] * RUNS["T"][r]
+    else:
+        batches = [batch_objective(problem.family, ex)
+                   for ex in rn.sample_batches(problem, RUNS["seed"][r], RUNS["B"][r], RUNS["T"][r])]
+    return {avg: alg.echo(m, W0, s0, batches, RUNS["K"][r], output="average", average=avg)
+            for avg in ("printed", "proof")}
+
+
+@pytest.mark.parametrize("method", ["gd", "prox", "agd"])
+def test_numpy_runner_equals_reference_echo(problem, method):
+    res = rn.run_batch(problem, method, w0=W0, record=True, **_kw(method))
+    for r in range(len(RUNS["B"])):
+        ref = _reference(problem, method, r)
+        np.testing.assert_allclose(res.w_printed[r], ref["printed"].w_out, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(res.w_proof[r], ref["proof"].w_out, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(res.w_final[r], ref["proof"].outer[-1], rtol=1e-12, atol=1e-14)
+        outer = np.stack(ref["proof"].outer)
+        T = RUNS["T"][r]
+        gaps = problem.population_risk(outer) - problem.f_star
+        np.testing.assert_allclose(res.traj[r, : T + 1], gaps, rtol=1e-9, atol=1e-13)
+        assert np.all(np.isnan(res.traj[r, T + 1:]))
+        run_avg = [problem.population_risk(outer[1: t + 1].mean(0)) - problem.f_star for t in range(1, T + 1)]
+        np.testing.assert_allclose(res.traj_avg[r, 1: T + 1], run_avg, rtol=1e-9, atol=1e-13)
+        its = [w for inner in ref["proof"].inner for w in inner.iterates]
+        if method == "agd":
+            its += [q for inner in ref["proof"].inner for q in inner.queries]
+        assert res.max_norm[r] == pytest.approx(max(np.linalg.norm(w) for w in its), rel=1e-12)
+        assert res.gap_final[r] == pytest.approx(gaps[-1], rel=1e-9, abs=1e-13)
+
+
+@pytest.mark.parametrize("method", ["gd", "prox", "agd"])
+def test_population_mode_is_exact_gradient_descent_on_F(problem, method):
+    res = rn.run_batch(problem, method, w0=W0, population=True, **_kw(method))
+    for r in range(len(RUNS["B"])):
+        ref = _reference(problem, method, r, population=True)
+        np.testing.assert_allclose(res.w_proof[r], ref["proof"].w_out, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(res.w_final[r], ref["proof"].outer[-1], rtol=1e-12, atol=1e-14)
+
+
+def test_run_grid_blocks_give_the_same_numbers_in_the_given_order(problem):
+    B = np.array([1, 300, 2, 64, 7, 300, 1])
+    kw = dict(B=B, K=[1, 2, 3, 1, 2, 2, 4], T=[2, 3, 1, 2, 5, 1, 2], eta=0.2, seed=[0, 1, 2, 3, 4, 5, 6], w0=W0)
+    grid = rn.run_grid(problem, "gd", budget_bytes=1e5, **kw)
+    assert grid.blocks > 1
+    one = rn.run_batch(problem, "gd", **kw)
+    np.testing.assert_allclose(grid.w_proof, one.w_proof, rtol=1e-12, atol=1e-15)
+    assert grid.work == one.work
+    assert grid.padded_work < one.padded_work
+
+
+def test_batches_are_a_function_of_seed_batch_and_index(problem):
+    a = rn.sample_batches(problem, 3, 8, 3)
+    b = rn.sample_batches(problem, 3, 5, 2)  # smaller B, fewer batches: a prefix of the same data
+    for t in range(2):
+        np.testing.assert_array_equal(a[t]["x"][:5], b[t]["x"])
+        np.testing.assert_array_equal(a[t]["y"][:5], b[t]["y"])
+    c = rn.sample_batches(problem, 4, 8, 1)
+    assert not np.array_equal(a[0]["x"], c[0]["x"])
+    assert not np.array_equal(a[0]["x"], a[1]["x"])
+
+
+def test_generated_batches_have_the_design_moments():
+    p = LinearRegression(np.ones(40), np.zeros(40), 1.0)  # 40 > 32 coordinates: two sign words
+    ex = rn.sample_batches(p, 0, 4096, 2)
+    x = np.concatenate([e["x"] for e in ex])
+    u = np.concatenate([e["y"] for e in ex])
+    N = x.shape[0]
+    assert set(np.unique(x)) == {-1.0, 1.0}
+    assert np.max(np.abs(x.mean(0))) * np.sqrt(N) < 4.5  # each coordinate a fair sign
+    corr = np.corrcoef(np.column_stack([x, u]).T)
+    np.fill_diagonal(corr, 0)
+    assert np.max(np.abs(corr)) * np.sqrt(N) < 5.0  # no visible dependence between coordinates / noise
+    assert np.all(np.abs(u) < 1) and abs(u.var() - 1 / 3) < 0.02  # U(−1, 1)
+    # population risk agrees with the sample mean of the loss (a check of F's closed form)
+    p2 = LinearRegression.make(n=6, noise=0.5, seed=2)
+    ex = rn.sample_batches(p2, 1, 4096, 4)
+    w = np.linspace(-1, 1, 6)
+    emp = np.mean([np.mean(0.5 * (e["x"] @ w - e["y"]) ** 2) for e in ex])
+    assert emp == pytest.approx(float(p2.population_risk(w)), rel=0.03)
+
+
+def test_float32_is_close_to_float64(problem):
+    kw = dict(B=[16, 64], K=[4, 8], T=[8, 4], eta=[0.2, 0.1], seed=[0, 1], w0=W0)
+    for method in ("gd", "prox", "agd"):
+        extra = {"gamma": [0.1, 0.2]} if method == "prox" else {}
+        r64 = rn.run_batch(problem, method, **kw, **extra)
+        r32 = rn.run_batch(problem, method, dtype="float32", **kw, **extra)
+        assert r32.dtype == "float32"
+        np.testing.assert_allclose(r32.w_final, r64.w_final, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(r32.gap_proof, r64.gap_proof, rtol=1e-3, atol=1e-6)
+
+
+def test_diverging_runs_become_inf_or_nan_silently(problem):
+    with np.errstate(all="raise"):
+        r = rn.run_batch(problem, "gd", B=4, K=[50, 2], T=4, eta=[40.0, 0.1], w0=W0)
+    assert not np.isfinite(r.gap_final[0]) or r.gap_final[0] > 1e10
+    assert np.isfinite(r.gap_final[1])
+
+
+@pytest.mark.parametrize("bad, msg", [
+    (dict(method="sgd"), "unknown method"),
+    (dict(B=[0, 2]), "positive integers"),
+    (dict(K=[1.5]), "positive integers"),
+    (dict(eta=[-0.1]), "eta must be > 0"),
+    (dict(B=[1, 2], K=[1, 2, 3]), "inconsistent lengths"),
+    (dict(method="prox"), "needs gamma"),
+    (dict(dtype="float16"), "dtype"),
+    (dict(backend="jax"), "backend"),
+    (dict(device="cuda"), "numpy backend runs on the CPU"),
+    (dict(w0=np.zeros(3)), "w0 must have shape"),
+])
+def test_bad_input_raises_value_error(problem, bad, msg):
+    kw = dict(method="gd", B=2, K=1, T=1, eta=0.1, w0=W0)
+    kw.update(bad)
+    method = kw.pop("method")
+    with pytest.raises(ValueError, match=msg):
+        rn.run_batch(problem, method, **kw)
+
+
+def test_unsupported_problem_is_a_value_error():
+    from boundcheck._problems import QuadraticOverBall
+    with pytest.raises(ValueError, match="no kernel"):
+        rn.run_batch(QuadraticOverBall.make(n=3), "gd", B=2, K=1, T=1, eta=0.1)
+
+
+# ----------------------------------------------------------------------------- torch
+@pytest.mark.parametrize("method", ["gd", "prox", "agd"])
+def test_torch_cpu_equals_numpy(problem, method):
+    pytest.importorskip("torch")
+    kw = _kw(method)
+    a = rn.run_batch(problem, method, w0=W0, record=True, **kw)
+    b = rn.run_batch(problem, method, w0=W0, record=True, backend="torch", device="cpu", **kw)
+    assert b.backend == "torch" and b.device == "cpu"
+    for f in ("w_final", "w_printed", "w_proof", "gap_final", "gap_proof", "gap_printed", "max_norm"):
+        np.testing.assert_allclose(getattr(b, f), getattr(a, f), rtol=1e-12, atol=1e-14, err_msg=f)
+    np.testing.assert_allclose(b.traj, a.traj, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(b.traj_avg, a.traj_avg, rtol=1e-10, atol=1e-14)
+
+
+def test_torch_generates_bit_identical_batches(problem):
+    torch = pytest.importorskip("torch")
+    keys = np.array([[rn._mix32(i * 7919 + 3) for i in range(64)]], dtype=np.int64)
+    kn = rn.kernel_for(problem, rn.get_backend("numpy"), np.float64)
+    kt = rn.kernel_for(problem, rn.get_backend("torch", "cpu"), torch.float64)
+    Xn, yn = kn.draw(keys)
+    Xt, yt = kt.draw(torch.as_tensor(keys))
+    np.testing.assert_array_equal(rn._mix32(torch.as_tensor(keys)).numpy(), rn._mix32(keys))  # same integers
+    np.testing.assert_array_equal(Xt.numpy(), Xn)  # same design
+    np.testing.assert_allclose(yt.numpy(), yn, rtol=1e-15, atol=1e-15)  # y = ⟨x, w⟩ + s·u: summation order only
+
+
+def test_device_auto_picks_cpu_without_cuda():
+    pytest.importorskip("torch")
+    be = rn.get_backend("torch", "auto")
+    assert be.device == ("cuda" if rn.cuda_available() else "cpu")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not rn.cuda_available(), reason="needs CUDA")
+@pytest.mark.parametrize("method", ["gd", "prox", "agd"])
+def test_cuda_equals_numpy(problem, method):  # pragma: no cover - no GPU here
+    kw = _kw(method)
+    a = rn.run_batch(problem, method, w0=W0, record=True, **kw)
+    b = rn.run_batch(problem, method, w0=W0, record=True, backend="torch", device="cuda", **kw)
+    assert b.device.startswith("cuda")
+    np.testing.assert_allclose(b.w_proof, a.w_proof, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(b.traj, a.traj, rtol=1e-9, atol=1e-13)
