@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import platform
+import stat as _stat
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,9 @@ import numpy as np
 
 from . import __version__
 from ._commands._common import write_json_atomic
-from ._engine import recheck
+from ._engine import axis_roles, recheck
 from ._losses import FAMILIES
+from ._statements._expectation import MAX_SEQUENCES
 from ._statements import get_statement
 
 __all__ = ["save_counterexample", "load_counterexample", "replay", "MalformedFile", "FORMAT"]
@@ -64,17 +67,31 @@ def _check_nested_floats(name: str, v: Any, depth: int = 0) -> None:
             _check_nested_floats(name, x, depth + 1)
     elif isinstance(v, bool) or not isinstance(v, (int, float)):
         raise MalformedFile(f"params[{name!r}] must hold only numbers, found {type(v).__name__}")
-    elif not math.isfinite(v):
+    elif not _finite(v):
         raise MalformedFile(f"params[{name!r}] holds a non-finite number")
+
+
+def _finite(v: int | float) -> bool:
+    """math.isfinite, but an integer too large for a float is not finite (no OverflowError)."""
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 def load_counterexample(path: str | Path) -> dict:
     """Read and validate a counterexample file; raise MalformedFile on anything unexpected."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_BYTES:
+        # only a regular file (a symlink to /dev/zero or a FIFO reports size 0 and never ends),
+        # and never more than MAX_BYTES read, whatever stat said
+        if not _stat.S_ISREG(os.stat(p).st_mode):
+            raise MalformedFile(f"{p} is not a regular file")
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
             raise MalformedFile(f"{p} is larger than {MAX_BYTES} bytes")
-        text = p.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise MalformedFile(f"{p}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -83,6 +100,10 @@ def load_counterexample(path: str | Path) -> dict:
         rec = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise MalformedFile(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise MalformedFile(f"{p}: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+        raise MalformedFile(f"{p}: not valid JSON ({exc})") from None
     if not isinstance(rec, dict):
         raise MalformedFile("top level must be a JSON object")
     if rec.get("format") != FORMAT or rec.get("version") != VERSION:
@@ -91,7 +112,7 @@ def load_counterexample(path: str | Path) -> dict:
         if not isinstance(rec.get(key), typ):
             raise MalformedFile(f"field {key!r} missing or not a {typ.__name__}")
     sc = rec.get("scale")
-    if isinstance(sc, bool) or not isinstance(sc, (int, float)) or not (math.isfinite(sc) and sc > 0):
+    if isinstance(sc, bool) or not isinstance(sc, (int, float)) or not (_finite(sc) and sc > 0):
         raise MalformedFile("field 'scale' must be a positive finite number")
     st = rec["structure"]
     for k, v in st.items():
@@ -118,6 +139,56 @@ def load_counterexample(path: str | Path) -> dict:
     return rec
 
 
+def _reference_keys(st, family: str | None) -> tuple[dict, dict]:
+    try:
+        return st.sample(np.random.default_rng(0), 1, family)
+    except ValueError as exc:
+        raise MalformedFile(str(exc)) from None
+
+
+def _expected_shapes(st, structure: dict) -> dict[str, tuple[int, ...]]:
+    """The shape every parameter must have for ``structure`` (axes counted by B or n, see
+    ``_engine.axis_roles``); an axis whose role cannot be told makes the file unreplayable."""
+    out = {}
+    for k, roles in axis_roles(st, structure.get("family")).items():
+        exp = [1]
+        for ax, role in enumerate(roles, start=1):
+            if role is None or (isinstance(role, str) and role not in structure):
+                raise MalformedFile(f"cannot determine axis {ax} of params[{k!r}] for {st.id}")
+            exp.append(role if isinstance(role, int) else int(structure[role]))
+        out[k] = tuple(exp)
+    return out
+
+
+def admissibility_violations(structure: dict, params: dict) -> list[str]:
+    """Hypotheses a saved instance violates, by the engine's parameter-name conventions
+    (those of ``_engine.project``): the step fraction u = ηβ ∈ (0, 1] (η ≤ 1/β, or
+    1/(β+γ)), probabilities in [0, 1], the domain factor rW ≥ 1, γ-fraction > 0,
+    λ_init ≥ 0, and symmetric PSD per-example Hessians (convexity)."""
+    bad = []
+    def arr(k):
+        return np.asarray(params[k], dtype=float)
+    if "u" in params and not np.all((arr("u") > 0) & (arr("u") <= 1)):
+        bad.append("step size within its limit (u = η·β ∈ (0, 1])")
+    if "p0" in params and not np.all((arr("p0") >= 0) & (arr("p0") <= 1)):
+        bad.append("𝒟 is a probability distribution (p0 ∈ [0, 1])")
+    if "rW" in params and not np.all(arr("rW") >= 1):
+        bad.append("W contains w_0 and w* (rW ≥ 1)")
+    if "gfrac" in params and not np.all(arr("gfrac") > 0):
+        bad.append("γ > 0")
+    if "lam0" in params and not np.all(arr("lam0") >= 0):
+        bad.append("λ_init ≥ 0")
+    for k in params:
+        if k.endswith(".A"):
+            A = arr(k)
+            scale = np.max(np.abs(A)) if A.size else 0.0
+            if not np.allclose(A, np.swapaxes(A, -1, -2), rtol=0, atol=1e-12 * (1 + scale)):
+                bad.append(f"{k} symmetric (a quadratic's Hessian)")
+            elif np.min(np.linalg.eigvalsh((A + np.swapaxes(A, -1, -2)) / 2)) < -1e-12 * (1 + scale):
+                bad.append(f"{k} positive semidefinite (convexity)")
+    return bad
+
+
 def replay(path: str | Path, *, dps: int = 60) -> dict:
     """Re-evaluate a saved counterexample in high precision.
 
@@ -134,26 +205,29 @@ def replay(path: str | Path, *, dps: int = 60) -> dict:
     structure = rec["structure"]
     if "family" in structure and structure["family"] not in st.families:
         raise MalformedFile(f"family {structure['family']!r} is not admissible for {st.id}")
-    # a fresh instance of the same structure fixes the expected keys and shapes
-    try:
-        ref_struct, ref = st.sample(np.random.default_rng(0), 1, structure.get("family"))
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
-    params = {k: np.array(v, dtype=float) for k, v in rec["params"].items()}
-    if set(params) != set(ref):
-        raise MalformedFile(f"parameter names {sorted(params)} do not match {st.id}'s {sorted(ref)}")
-    for k, v in params.items():
-        if v.ndim != ref[k].ndim or v.shape[0] != 1:
-            raise MalformedFile(f"params[{k!r}] has shape {v.shape}; expected {ref[k].ndim} axes with a leading 1")
-    missing = [k for k in ref_struct if k not in structure]
+    missing = [k for k in _reference_keys(st, structure.get("family"))[0] if k not in structure]
     if missing:
         raise MalformedFile(f"structure is missing {missing}")
-    n = structure.get("n")
+    if st.expectation == "exact" and "B" in structure and "T" in structure \
+            and (structure["B"] + 1) ** structure["T"] > MAX_SEQUENCES:
+        raise MalformedFile(f"(B + 1)^T = {(structure['B'] + 1) ** structure['T']} batch sequences exceed the "
+                            f"enumeration limit {MAX_SEQUENCES}")
+    params = {k: np.array(v, dtype=float) for k, v in rec["params"].items()}
+    # the shape of every parameter is fixed by the structure (B examples per batch, dimension
+    # n, …): a batch with more or fewer examples than B would be evaluated against the
+    # bound for B, so a mismatch is rejected, not evaluated
+    expected = _expected_shapes(st, structure)
+    if set(params) != set(expected):
+        raise MalformedFile(f"parameter names {sorted(params)} do not match {st.id}'s {sorted(expected)}")
     for k, v in params.items():
-        if n is not None and ref[k].shape[-1] == ref_struct.get("n") and v.shape[-1] != n:
-            raise MalformedFile(f"params[{k!r}] has last dimension {v.shape[-1]}, but structure n = {n}")
+        if v.shape != expected[k]:
+            raise MalformedFile(f"params[{k!r}] has shape {v.shape}; the structure {structure} needs {expected[k]}")
+    outside = admissibility_violations(structure, params)
     try:
         chk = recheck(st, structure, params, rec["scale"], dps=dps)
-    except (ValueError, IndexError, TypeError) as exc:
+    except (ValueError, IndexError, TypeError, ArithmeticError, np.linalg.LinAlgError) as exc:
         raise MalformedFile(f"instance does not fit statement {st.id}: {exc}") from None
+    if outside:  # the instance violates a hypothesis: it is never a counterexample
+        chk["violated_hypotheses"] = sorted(set(chk["violated_hypotheses"]) | set(outside))
+        chk["is_counterexample"] = False
     return {"statement": st.id, "scale": rec["scale"], "still_counterexample": chk["is_counterexample"], "check": chk}

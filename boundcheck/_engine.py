@@ -30,7 +30,7 @@ from ._statements._core import Statement
 
 log = logging.getLogger("boundcheck")
 
-__all__ = ["SearchResult", "search", "recheck", "score"]
+__all__ = ["SearchResult", "search", "recheck", "score", "axis_roles"]
 
 HIGH_DPS = 60
 RELAX_ETA = "η ≤ its limit (1/β, or 1/(β+γ) for prox)"
@@ -247,13 +247,52 @@ def _shrink(st: Statement, struct: dict, params1: dict, scale: float, deadline: 
     return best_s, best_p, best_chk
 
 
+def axis_roles(st: Statement, family: str | None = None) -> dict[str, list]:
+    """What each axis (after the candidate axis) of every parameter of ``st`` counts:
+    ``"B"`` (examples of a batch), ``"n"`` (coordinates), an int (a fixed size), or None
+    (cannot be told).  Read off fresh instances of the statement, drawn until B and n
+    have varied, so no per-statement table has to be kept in step with the samplers."""
+    refs = []
+    for seed in range(64):
+        rs, rp = st.sample(np.random.default_rng(seed), 1, family)
+        refs.append((rs, {k: np.shape(v) for k, v in rp.items()}))
+        if len(refs) >= 8 and len({r[0].get("B") for r in refs}) > 2 and len({r[0].get("n") for r in refs}) > 2:
+            break
+    out: dict[str, list] = {}
+    for k in refs[0][1]:
+        shapes = [(rs, sh[k]) for rs, sh in refs if k in sh]
+        nd = len(shapes[0][1])
+        if any(len(sh) != nd for _, sh in shapes):
+            out[k] = [None] * (nd - 1)
+            continue
+        roles = []
+        for ax in range(1, nd):
+            cand = []
+            sizes = {sh[ax] for _, sh in shapes}
+            if len(sizes) == 1:
+                cand.append(sizes.pop())
+            for name in ("B", "n"):
+                if all(name in rs and sh[ax] == rs[name] for rs, sh in shapes):
+                    cand.append(name)
+            roles.append(cand[0] if len(cand) == 1 else None)
+        out[k] = roles
+    return out
+
+
 def _try_dim(st, best_s, best_p, n, n2, try_):
-    """Keep the first n2 coordinates of every axis of length n (after the candidate axis)."""
+    """Keep the first n2 coordinates of every coordinate axis (role "n", see axis_roles);
+    an axis of length n that counts examples (B = n) is left alone."""
+    roles = axis_roles(st, best_s.get("family"))
     p2 = {}
     for k, v in best_p.items():
         a = v
+        r = roles.get(k)
+        if r is None or len(r) != a.ndim - 1:
+            return False  # cannot tell the axes apart: do not shrink the dimension
         for ax in range(1, a.ndim):
-            if a.shape[ax] == n:
+            if r[ax - 1] is None and a.shape[ax] == n:
+                return False
+            if r[ax - 1] == "n":
                 a = np.take(a, np.arange(n2), axis=ax)
         p2[k] = a
     return try_(dict(best_s, n=n2), p2)
