@@ -215,7 +215,16 @@ class _LinRegKernel:
         self.w_true = be.asarray(problem.w_true, dtype)
         self.noise = float(problem.noise)
         self.words = (self.n + 31) // 32
-        self.shifts = be.asarray(np.arange(32), be.int64)
+        # Sign bits → design values through a lookup table, one byte (8 coordinates) at a time:
+        # table[k, v, i] = (2·bit_i(v) − 1)·√σ_{8k+i}  (zero past n).  One gather per batch
+        # writes X directly in the working dtype (no integer-to-float passes).
+        nbytes = (self.n + 7) // 8
+        signs = ((np.arange(256)[:, None] >> np.arange(8)) & 1) * 2.0 - 1.0          # (256, 8)
+        ss = np.zeros(8 * nbytes)
+        ss[: self.n] = np.sqrt(problem.sigma)
+        self.table = be.asarray(signs[None, :, :] * ss.reshape(nbytes, 1, 8), dtype)  # (nbytes, 256, 8)
+        self.byte_ix = be.asarray(np.arange(nbytes), be.int64)
+        self.nbytes = nbytes
 
     # bytes of working memory per (run, example) slot, used by the block planner
     def bytes_per_slot(self, itemsize: int) -> int:
@@ -232,19 +241,24 @@ class _LinRegKernel:
         key itself, word w > 0 is hash(key ^ c_w)); the noise u uses 24 bits of hash(key ^ c).
         """
         be, n = self.be, self.n
-        cols = []
+        parts = []
         for w in range(self.words):
             h = keys if w == 0 else _mix32(keys ^ _WORD_KEYS[w])
-            k = min(32, n - 32 * w)
-            cols.append((h[..., None] >> self.shifts[:k]) & 1)
-        bits = cols[0] if len(cols) == 1 else (np.concatenate(cols, -1) if be.name == "numpy" else be.xp.cat(cols, -1))
-        X = (be.cast(bits, self.dtype) * 2 - 1) * self.sqrt_sigma
+            for b in range(min(4, self.nbytes - 4 * w)):
+                parts.append((h >> (8 * b)) & 0xFF)
+        byts = parts[0][..., None] if len(parts) == 1 else (
+            np.stack(parts, -1) if be.name == "numpy" else be.xp.stack(parts, -1))      # (m, B, nbytes)
+        X = self.table[self.byte_ix, byts]                                               # (m, B, nbytes, 8)
+        X = X.reshape(X.shape[:-2] + (8 * self.nbytes,))
+        if 8 * self.nbytes != n:
+            X = X[..., :n]
         hu = _mix32(keys ^ _NOISE_KEY)
         u = (be.cast(hu >> 8, self.dtype) + 0.5) * (2.0 ** -23) - 1.0
         y = X @ self.w_true + self.noise * u
         return X, y
 
     def grad(self, W: Any, X: Any, y: Any, wt: Any) -> Any:
+        """Σ_i ω_i (⟨x_i, w⟩ − y_i) x_i for every run: two batched mat-vecs over X."""
         r = (X @ W[:, :, None])[:, :, 0] - y
         r = r * wt
         return (r[:, None, :] @ X)[:, 0, :]

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from .. import _rates
-from .._runner import METHODS
+from .._runner import METHODS, cuda_available
 from ._common import Progress, write_json_atomic
 
 _GRID_HELP = (
@@ -19,15 +19,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "rates", help="measure E[F(w_out)] − F(w*) against Theorems 7/10/13 and Table 2",
         description="Run echoed GD / prox-GD / AGD over a grid of (B, K, T, η, seed) with the batched runner on a "
         "least-squares problem with closed-form F and w*; print measured vs bound tables (printed and corrected "
-        "statements), fitted exponents in K, T, B with 95%% intervals next to Table 2, the noise→curvature phase "
+        "statements), fitted exponents in K, T, B with 95% intervals next to Table 2, the noise→curvature phase "
         "transition, and any violation (a lower confidence limit above a bound).")
     p.add_argument("--method", choices=list(METHODS), default="gd")
     p.add_argument("--grid", metavar="SPEC", default="default", help=_GRID_HELP)
     p.add_argument("--seeds", type=int, default=16, help="seeds per grid point (default 16; >= 2)")
     p.add_argument("--backend", choices=["numpy", "torch"], default=None,
-                   help="array backend (default numpy; torch when --device cuda is asked for)")
+                   help="array backend (default: torch on CUDA when --device picks CUDA, else numpy)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
-                   help="torch device; auto picks CUDA when present (numpy always runs on the CPU)")
+                   help="auto picks CUDA (with torch) when present, else the CPU; numpy always runs on the CPU")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--json", metavar="PATH", help="write points, exponents (with intervals) and violations as JSON")
     p.add_argument("--plot", metavar="PATH", help="write the figure (PNG, or .pdf/.svg by extension)")
@@ -39,13 +39,15 @@ def run(args: argparse.Namespace) -> int:
     grid = _rates.parse_grid(args.grid)  # ValueError → one line, exit 2
     backend = args.backend
     if backend is None:
-        backend = "torch" if args.device == "cuda" else "numpy"
+        cuda = args.device == "cuda" or (args.device == "auto" and cuda_available())
+        backend = "torch" if cuda else "numpy"
     prog = Progress(1.0, label=f"rates {args.method}", enabled=None if not args.no_progress else False)
     try:
         res = _rates.run_rates(args.method, grid, seeds=args.seeds, backend=backend, device=args.device,
                                dtype=args.dtype, progress=prog.update)
+        prog.update(prog.total)
     finally:
-        prog.close() if prog.done > 0 else None
+        prog.close()
     print(_rates.format_report(res))
     if args.plot:
         _rates.plot_rates(res, args.plot)
