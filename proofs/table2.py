@@ -56,13 +56,12 @@ def test_gd_row():
 
 
 def test_prox_row():
-    """prox: row − theorem10_corrected = 2ρD(√2 − √(1+1/K))/√(BT) ≥ 0; row − (proved route) =
-    ρD(1 − 1/K)/√(2BT) ≥ 0 (route with γ = (ρ/D)√(2T/B), proofs/theorem10.py)."""
-    diff = sp.simplify(ROWS["prox"] - get_statement("theorem10_corrected").bound)
-    assert sp.simplify(diff - 2 * STAT * (sp.sqrt(2) - sp.sqrt(1 + 1 / K))) == 0
-    assert sp.simplify(2 - (1 + 1 / K) - (K - 1) / K) == 0  # √2 ≥ √(1+1/K) ⇔ (K − 1)/K ≥ 0
+    """prox: theorem10_corrected is the proved route with γ = (ρ/D)√(2T/B) (proofs/theorem10.py), and
+    row − theorem10_corrected = ρD(1 − 1/K)/√(2BT) ≥ 0; the printed Theorem 10 constant 2√(1+1/K) ≤ 2√2 too."""
     route = beta * D**2 / (2 * K * T) + (3 + 1 / K) * rho * D / sp.sqrt(2 * B * T)
+    assert sp.simplify(get_statement("theorem10_corrected").bound - route) == 0
     assert sp.simplify(ROWS["prox"] - route - (1 - 1 / K) * rho * D / sp.sqrt(2 * B * T)) == 0
+    assert sp.simplify(2 - (1 + 1 / K) - (K - 1) / K) == 0  # √2 ≥ √(1+1/K) ⇔ (K − 1)/K ≥ 0
 
 
 def test_planted_prox_constant_2_not_implied():

@@ -26,21 +26,20 @@ The route (our proof, Theorem 4 with the average of w_1..w_T):
 
 Consequences (all checked below):
 * γ = γ*: the printed bound holds (route value equal to it).
-* ``theorem10_corrected`` (registry) takes γ = (ρ/D)√(2T/B): the route gives
-  R = βD²/(2KT) + (3 + 1/K)ρD/√(2BT).  **The lead's derivation claimed (2 + 1/K) here; the
-  term 2ρ²/(Bγ) equals 2ρD/√(2BT), not ρD/√(2BT).**  Since ((3+x)/√2)² − 4(1+x) =
-  (x − 1)²/2, x = 1/K, this meets the printed constant 2√(1+1/K) only at K = 1; for K ≥ 2 the
-  route does *not* establish ``theorem10_corrected`` as registered (it does give the
-  statistical constant (3 + 1/K)/√2 ≤ 2√2, Table 2's).  No K-independent γ reaches the
-  printed constant for every K through this route (the minimiser γ* is unique).
+* ``theorem10_corrected`` (registry) keeps γ independent of K, γ = (ρ/D)√(2T/B), and states
+  what the route gives: R = βD²/(2KT) + (3 + 1/K)ρD/√(2BT).  (An earlier draft claimed
+  (2 + 1/K); the term 2ρ²/(Bγ) equals 2ρD/√(2BT) — this module caught it and the registered
+  bound was corrected.)  Since ((3+x)/√2)² − 4(1+x) = (x − 1)²/2, x = 1/K, the constant
+  equals the printed 2√(1+1/K) at K = 1 and exceeds it for K ≥ 2; it is ≤ 2√2, Table 2's.
+  No K-independent γ reaches the printed constant for every K through this route (the
+  minimiser γ* is unique).
 * the printed γ = (ρ/D)√(T/B) gives (5/2 + 1/(2K))ρD/√(BT) > 2√(1+1/K)ρD/√(BT) for all K
   ((5/2 + x/2)² − 4(1+x) = (x − 3)²/4 > 0): not supported by this route either.
 
 Checks: the printed counterexample exactly, through the registry (mpmath) and over a
 hypothesis family; (1)–(4) and the consequences symbolically (sympy); the route bound
 R((ρ/D)√(2T/B)) — what is proved — numerically on the registry's theorem10_corrected
-instances, and the registered bound itself on the same instances (numeric evidence only,
-not a proof for K ≥ 2).  Planted error: V(w_0) without its pivot term is detected.
+instances, which is the registered bound.  Planted error: V(w_0) without its pivot term is detected.
 """
 from __future__ import annotations
 

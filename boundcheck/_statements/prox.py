@@ -161,18 +161,21 @@ THEOREM10 = register(Statement(
 ))
 THEOREM10_CORRECTED = register(Statement(
     id="theorem10_corrected", kind="theorem", number="Theorem 10 (corrected)", section="4.2",
-    title="Data-echoed prox-GD, γ and average corrected",
+    title="Data-echoed prox-GD, average and constant corrected (γ still independent of K)",
     printed=r"γ = (ρ/D)√(2T/B), η = 1/(β+γ), w_pivot,0 = w_0, w_out = (1/T)Σ_{t=1}^{T} w_t: "
-            r"E[F(w_out)] − F(w^*) ≤ √(1 + 1/K)·2ρD/√(BT) + βD²/(2KT)",
+            r"E[F(w_out)] − F(w^*) ≤ ((3 + 1/K)/√2)·ρD/√(BT) + βD²/(2KT)",
     hypotheses=(sp.Eq(gamma, rho / D * sp.sqrt(2 * T / B)), sp.Eq(eta, 1 / (beta + gamma))),
     quantity="E[F(w_out)] − F(w*), Algorithm 1 averaging w_1..w_T with prox-GD, pivot_0 = w_0",
-    bound=sp.sqrt(1 + 1 / K) * 2 * rho * D / sp.sqrt(B * T) + beta * D**2 / (2 * K * T),
+    bound=(3 + 1 / K) / sp.sqrt(2) * rho * D / sp.sqrt(B * T) + beta * D**2 / (2 * K * T),
     algorithm="echo-prox (Algorithm 1, proof average)", families=cm.CONVEX, expectation="exact",
     corrects="theorem10",
-    correction="Algorithm 1 must average w_1..w_T; with Lemma 8's corrected potential, Theorem 4 gives "
-               "βD²/(2KT) + γD²(1+1/K)/(2T) + 2ρ²/(Bγ), which is within the printed bound for γ = (ρ/D)√(2T/B) "
-               "(for the printed γ it gives (5/2 + 1/(2K))ρD/√(BT), above the printed constant).",
-    proof="proofs/theorem10.py (Theorem 4 + corrected Lemma 8 + Lemma 9)",
+    correction="Algorithm 1 must average w_1..w_T; with Lemma 8's corrected potential and Lemma 9, Theorem 4 gives "
+               "βD²/(2KT) + γD²(1+1/K)/(2T) + 2ρ²/(Bγ) = βD²/(2KT) + ((3+1/K)/√2)ρD/√(BT) for γ = (ρ/D)√(2T/B), "
+               "which keeps γ independent of K; the printed constant 2√(1+1/K) is reached only with the "
+               "K-dependent γ* = (2ρ/D)√(KT/((K+1)B)) (for the printed γ the route gives (5/2 + 1/(2K))).",
+    readings=("The constant (3+1/K)/√2 equals the printed 2√(1+1/K) at K = 1 and exceeds it by (x−1)²/2 in the "
+              "squares (x = 1/K); both are ≤ 2√2, Table 2's prox constant.",),
+    proof="proofs/theorem10.py (Theorem 4 + corrected Lemma 8 + Lemma 9; sympy)",
 ))
 
 
