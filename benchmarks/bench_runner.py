@@ -82,15 +82,24 @@ def throughput(config: tuple, backend: str, device: str, dtype: str, repeats: in
 
 def peak_rss(args: list[str]) -> dict:
     """Peak RSS (MiB) of a fresh process running run_rates(*args), and its RSS after imports."""
+    # VmHWM (the peak RSS of this process image, KiB) rather than ru_maxrss, which Linux carries
+    # over from the parent across fork/exec.
     code = (
-        "import resource, sys, time\n"
+        "import resource, time\n"
+        "def hwm():\n"
+        "    try:\n"
+        "        for line in open('/proc/self/status'):\n"
+        "            if line.startswith('VmHWM:'):\n"
+        "                return int(line.split()[1])\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "from boundcheck import _rates\n"
-        "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "r0 = hwm()\n"
         "t = time.perf_counter()\n"
         f"res = _rates.run_rates({args[0]!r}, {args[1]!r}, seeds={int(args[2])})\n"
         "dt = time.perf_counter() - t\n"
-        "r1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "print(r0, r1, dt, res['runtime']['work'], len(res['violations']))\n"
+        "print(r0, hwm(), dt, res['runtime']['work'], len(res['violations']))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=os.path.dirname(HERE)).stdout.split()
@@ -112,6 +121,17 @@ def main() -> int:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
           f"bandwidth: copy {bw['copy_GBps']:.1f} GB/s, triad {bw['triad_GBps']:.1f} GB/s "
           f"(bound used: {bw['bound_GBps']:.1f} GB/s)")
+    mem = []
+    if not args.no_memory:
+        jobs = [("gd", "default", 16), ("prox", "default", 16), ("agd", "default", 16)]
+        if not args.quick:
+            jobs.append(("gd", "large", 16))
+        for job in jobs:
+            m = peak_rss(list(job))
+            mem.append(m)
+            print(f"memory: rates --method {m['method']} --grid {m['grid']} --seeds {m['seeds']}: peak RSS "
+                  f"{m['peak_rss_MiB']:.0f} MiB (after imports {m['rss_after_import_MiB']:.0f} MiB), "
+                  f"{m['seconds']:.1f} s, violations {m['violations']}", flush=True)
     backends = [("numpy", "cpu")]
     if rn.torch_available():
         import torch
@@ -126,24 +146,14 @@ def main() -> int:
             for dtype in ("float64", "float32"):
                 r = throughput(cfg, be, dev, dtype)
                 bound = bw["bound_GBps"] * 1e9 / r["bytes_per_unit"]
-                r.update(torch_threads=args.torch_threads if be == "torch" else None, config=name, n=cfg[0], R=cfg[1], B=cfg[2], K=cfg[3], T=cfg[4], backend=be, device=dev,
-                         dtype=dtype, bound_units_per_s=bound, fraction_of_bound=r["units_per_s"] / bound)
+                r.update(config=name, n=cfg[0], R=cfg[1], B=cfg[2], K=cfg[3], T=cfg[4], backend=be, device=dev,
+                         dtype=dtype, torch_threads=args.torch_threads if be == "torch" else None,
+                         bound_units_per_s=bound, fraction_of_bound=r["units_per_s"] / bound)
                 rows.append(r)
                 print(f"{name:6s} n={cfg[0]:3d} R={cfg[1]:4d} B={cfg[2]:5d} K={cfg[3]:3d} T={cfg[4]:3d} "
                       f"X={r['X_MB']:7.1f} MiB  {be}-{dev} {dtype}: {r['units_per_s'] / 1e9:6.3f} G units/s "
                       f"= {100 * r['fraction_of_bound']:5.1f}% of the bandwidth bound "
                       f"({bound / 1e9:.2f} G units/s)", flush=True)
-    mem = []
-    if not args.no_memory:
-        jobs = [("gd", "default", 16), ("prox", "default", 16), ("agd", "default", 16)]
-        if not args.quick:
-            jobs.append(("gd", "large", 16))
-        for job in jobs:
-            m = peak_rss(list(job))
-            mem.append(m)
-            print(f"memory: rates --method {m['method']} --grid {m['grid']} --seeds {m['seeds']}: peak RSS "
-                  f"{m['peak_rss_MiB']:.0f} MiB (after imports {m['rss_after_import_MiB']:.0f} MiB), "
-                  f"{m['seconds']:.1f} s, violations {m['violations']}", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"bandwidth": bw, "throughput": rows, "memory": mem}, f, indent=2)

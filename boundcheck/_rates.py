@@ -509,6 +509,40 @@ def run_rates(
             uncertified.append({k: curv_points[-1][k] for k in ("sweep", "variant", "B", "K", "T", "max_norm")})
     points += curv_points
 
+    # ---- prox only: the K-sweep with prox's own corrected (η, γ) at B = Bc (γ > 0 stays)
+    prox_rule = []
+    if method == "prox":
+        e_p, g_p = step_rule("prox", "corrected", beta=beta, rho=rho, D=D, B=g.Bc, K=1, T=g.Tc0)
+        kk = np.repeat(list(g.Kc), N)
+        rq = rn.run_grid(prob, method, B=g.Bc, K=kk, T=g.Tc0, eta=float(e_p), gamma=float(g_p),
+                         seed=np.tile(np.arange(N), len(g.Kc)), **common)
+        rqp = rn.run_grid(prob, method, B=1, K=list(g.Kc), T=g.Tc0, eta=float(e_p), gamma=float(g_p),
+                          population=True, **common)
+        t_runner += rq.seconds + rqp.seconds
+        work_done += rq.work + rqp.work
+        Gq = rq.gap_proof.reshape(len(g.Kc), N)
+        for j, K in enumerate(g.Kc):
+            m, sd, lo, hi = mean_ci(Gq[j])
+            prm = {"beta": beta, "rho": rho, "D": D, "K": K, "T": g.Tc0, "B": g.Bc, "eta": float(e_p),
+                   "gamma": float(g_p)}
+            cterm, sterm = bound_terms(method, prm)
+            bound = float(bound_value("theorem10_corrected", prm))
+            mx = float(np.max(rq.max_norm.reshape(len(g.Kc), N)[j]))
+            prox_rule.append({
+                "sweep": "curvature-K-prox-rule", "variant": "corrected", "statement": "theorem10_corrected",
+                "output": "proof", "B": int(g.Bc), "K": int(K), "T": int(g.Tc0), "eta": float(e_p),
+                "gamma": float(g_p), "seeds": N, "mean": m, "sd": sd, "ci_lo": lo, "ci_hi": hi, "bound": bound,
+                "population_gap": float(rqp.gap_proof[j]), "curvature_share": float(rqp.gap_proof[j] / m),
+                "bound_curvature": float(cterm), "bound_statistical": float(sterm),
+                "regime": "noise" if sterm > cterm else "curvature", "max_norm": mx,
+                "in_ball": bool(mx <= R * (1 + 1e-9)), "violation": bool(np.isfinite(lo) and lo > bound),
+                "gaps": Gq[j].tolist(),
+            })
+            if prox_rule[-1]["violation"]:
+                violations.append({k: prox_rule[-1][k] for k in ("sweep", "variant", "statement", "B", "K", "T",
+                                                                 "eta", "gamma", "mean", "ci_lo", "bound")})
+        points += prox_rule
+
     # ---- exponents
     exps = []
     exp2 = TABLE2_EXPONENTS[method]
@@ -537,6 +571,11 @@ def run_rates(
         add_fit("K", "K", "curvature", f"B={g.Bc}, T={g.Tc0}, η=1/β", [curv[j][1] for j in kidx], Gc[kidx])
     if len(tidx) >= 2:
         add_fit("T", "T_curv", "curvature", f"B={g.Bc}, K={g.Kc0}, η=1/β", [curv[j][1] for j in tidx], Gc[tidx])
+    if prox_rule:  # prox's own γ > 0: fit where the bound's curvature term dominates
+        sel = [p for p in prox_rule if p["regime"] == "curvature"]
+        if len(sel) >= 2:
+            add_fit("K", "K", "curvature", f"B={g.Bc}, T={g.Tc0}, prox's corrected (η, γ={sel[0]['gamma']:.3g})",
+                    [p["K"] for p in sel], np.array([p["gaps"] for p in sel]))
     corr = [p for p in points if p["sweep"] == "grid" and p["variant"] == "corrected"]
 
     def best_slice(axis: str, others: tuple[str, str], prefer: Callable[[tuple], tuple]) -> tuple | None:
@@ -663,10 +702,12 @@ def format_report(res: dict) -> str:
             "printed = as printed; * = probe, T = 1)", format_table(hdr, rows)]
     cps = [p for p in res["points"] if p["sweep"].startswith("curvature")]
     if cps:
-        rows = [(p["sweep"].split("-")[1], p["B"], p["K"], p["T"], p["mean"], f"[{fmt(p['ci_lo'], 3)}, {fmt(p['ci_hi'], 3)}]",
+        rows = [(p["sweep"][len("curvature-"):], p["B"], p["K"], p["T"], p["mean"],
+                 f"[{fmt(p['ci_lo'], 3)}, {fmt(p['ci_hi'], 3)}]",
                  p["population_gap"], p["curvature_share"], p["bound_curvature"]) for p in cps]
-        out += ["", "curvature-dominated sweeps (η = 1/β, the B → ∞ limit of the corrected rule; "
-                "B=∞ = exact population gradient)",
+        note = "; for prox γ → 0, so prox-GD is GD here" if m == "prox" else ""
+        out += ["", "curvature-dominated sweeps (η = 1/β, the B → ∞ limit of the corrected rule" + note + "; "
+                "B=∞ = exact population gradient; prox-rule = prox's own corrected (η, γ))",
                 format_table(["sweep", "B", "K", "T", "E[gap]", "95% CI", "gap at B=∞", "share", "bound curv. term"],
                              rows)]
     rows = [(e["axis"], e["regime"], e["where"], ",".join(map(str, e["x"])),
@@ -750,21 +791,22 @@ def plot_rates(res: dict, path: str) -> None:
     ax.set_title(f"echoed {m}, corrected step rule, T={Tp}")
     ax.legend(fontsize=7)
     ax2 = fig.add_subplot(gs[0, ncol // 2 + (ncol % 2):])
-    for axis, mk in (("K", "o"), ("T", "s")):
-        cps = [p for p in res["points"] if p["sweep"] == f"curvature-{axis}"]
+    for sweep, mk, lab in (("K", "o", "sweep K, η=1/β"), ("T", "s", "sweep T, η=1/β"),
+                           ("K-prox-rule", "^", "sweep K, prox's corrected (η, γ)")):
+        cps = [p for p in res["points"] if p["sweep"] == f"curvature-{sweep}"]
         if not cps:
             continue
-        x = np.array([p[axis] * (p["T"] if axis == "K" else p["K"]) for p in cps])
-        ax2.plot(x, [p["mean"] for p in cps], marker=mk, label=f"B={cps[0]['B']}, sweep {axis}")
+        x = np.array([p["K"] * p["T"] for p in cps])
+        ax2.plot(x, [p["mean"] for p in cps], marker=mk, label=f"B={cps[0]['B']}, {lab}")
         ax2.plot(x, [p["population_gap"] for p in cps], ls="--", color="gray",
-                 label="B=∞ (population gradient)" if axis == "K" else None)
+                 label="B=∞ (population gradient)" if sweep == "K" else None)
     ax2.set_xscale("log", base=2)
     ax2.set_yscale("log")
     ax2.set_xlabel("total steps KT")
     ax2.set_ylabel("E[gap]")
     fits = "\n".join(f"{e['axis']} ({e['regime']}): {e['exponent']:.2f} (Table 2: {e['table2']:g})"
                      for e in res["exponents"] if e["exponent"] is not None)
-    ax2.set_title("curvature-dominated regime (η = 1/β)", fontsize=9)
+    ax2.set_title("curvature-dominated regime", fontsize=9)
     ax2.text(0.02, 0.02, "fitted exponents\n" + fits, transform=ax2.transAxes, fontsize=7, va="bottom",
              bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
     ax2.legend(fontsize=7)
