@@ -221,8 +221,10 @@ def _local_bound(statement_id: str, p: dict) -> Any:
     b, r, D, K, T, B = (np.asarray(p[k], dtype=float) for k in ("beta", "rho", "D", "K", "T", "B"))
     if statement_id in ("theorem7", "theorem7_corrected"):
         return b * D**2 / (2 * K * T) + 2 * r * D / np.sqrt(B * T)
-    if statement_id in ("theorem10", "theorem10_corrected"):
+    if statement_id == "theorem10":
         return np.sqrt(1 + 1 / K) * 2 * r * D / np.sqrt(B * T) + b * D**2 / (2 * K * T)
+    if statement_id == "theorem10_corrected":  # the constant the proof gives: (3 + 1/K)/√2
+        return (3 + 1 / K) / np.sqrt(2) * r * D / np.sqrt(B * T) + b * D**2 / (2 * K * T)
     if statement_id == "theorem13_corrected":
         return 2 * b * D**2 / (K * T + 1) ** 2 + 2 * r * D * np.sqrt(2 * K * (K + 1) * T / B) / (K * T + 1)
     if statement_id == "theorem13":  # big-O, constant 1
@@ -248,13 +250,15 @@ def bound_value(statement_id: str, params: dict) -> Any:
 
 
 def bound_terms(method: str, p: dict) -> tuple[Any, Any]:
-    """(curvature term, statistical term) of the corrected bound (for plots and regimes)."""
-    b, r, D, K, T, B = (np.asarray(p[k], dtype=float) for k in ("beta", "rho", "D", "K", "T", "B"))
-    if method == "gd":
-        return b * D**2 / (2 * K * T), 2 * r * D / np.sqrt(B * T)
-    if method == "prox":
-        return b * D**2 / (2 * K * T), np.sqrt(1 + 1 / K) * 2 * r * D / np.sqrt(B * T)
-    return 2 * b * D**2 / (K * T + 1) ** 2, 2 * r * D * np.sqrt(2 * K * (K + 1) * T / B) / (K * T + 1)
+    """(curvature term, statistical term) of the corrected bound (for plots and regimes).
+
+    The curvature term is βD²/(2KT) (GD, prox) or 2βD²/(KT+1)² (AGD); the statistical term
+    is the rest of the registry's corrected bound, so the split follows the registry.
+    """
+    b, D, K, T = (np.asarray(p[k], dtype=float) for k in ("beta", "D", "K", "T"))
+    curv = 2 * b * D**2 / (K * T + 1) ** 2 if method == "agd" else b * D**2 / (2 * K * T)
+    sid = VARIANTS[method][0][1]
+    return curv, np.asarray(bound_value(sid, p), dtype=float) - curv
 
 
 def table2_rate(method: str, p: dict) -> Any:

@@ -47,10 +47,15 @@ def test_registry_and_local_bounds_agree(sid):
     np.testing.assert_allclose(_rates.bound_value(sid, PRM), _rates._local_bound(sid, PRM), rtol=1e-12)
 
 
-def test_bound_terms_sum_to_the_corrected_bounds():
+def test_bound_terms_split_the_corrected_bounds():
     for method, sid in (("gd", "theorem7_corrected"), ("prox", "theorem10_corrected"), ("agd", "theorem13_corrected")):
         c, s = _rates.bound_terms(method, PRM)
-        np.testing.assert_allclose(c + s, _rates._local_bound(sid, PRM), rtol=1e-12)
+        np.testing.assert_allclose(c + s, _rates.bound_value(sid, PRM), rtol=1e-12)
+        assert np.all(s > 0) and np.all(c > 0)
+        # the statistical term does not depend on β: the split is the printed curvature term
+        c2, s2 = _rates.bound_terms(method, dict(PRM, beta=2 * PRM["beta"]))
+        np.testing.assert_allclose(s2, s, rtol=1e-12)
+        np.testing.assert_allclose(c2, 2 * c, rtol=1e-12)
 
 
 def test_step_rules():
