@@ -37,7 +37,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _runner as rn
-from ._problems import LinearRegression
+from ._problems import LinearRegression, LogisticRegression
 
 __all__ = [
     "Grid", "PRESETS", "parse_grid", "make_problem", "step_rule", "bound_value", "bound_terms", "table2_rate",
@@ -176,16 +176,30 @@ def parse_grid(spec: str | None) -> Grid:
 
 
 # ============================================================================ the problem
-def make_problem(n: int = 24, condition: float = 1e6, noise: float = 0.1, seed: int = 0
-                 ) -> tuple[LinearRegression, np.ndarray]:
-    """Least squares with a spread spectrum; returns (problem, w_0) with w_0 = −w*, ‖w*‖ = 1."""
+PROBLEM_KINDS = ("linreg", "logistic")
+LOGISTIC_MAX_N = 10  # F of the logistic problem sums over 2ⁿ support points at every recorded step
+
+
+def make_problem(n: int = 24, condition: float = 1e6, noise: float = 0.1, seed: int = 0, kind: str = "linreg"
+                 ) -> tuple[Any, np.ndarray]:
+    """A problem with a spread spectrum; returns (problem, w_0) with w_0 = −w*, ‖w*‖ = 1.
+
+    kind "linreg": least squares (quadratic; all three theorems apply).  kind "logistic":
+    well-specified logistic regression on the same design (n capped at LOGISTIC_MAX_N;
+    Theorems 7 and 10 apply, Theorem 13 needs quadratics).
+    """
     if n < 1 or condition < 1:
         raise ValueError("n must be >= 1 and condition >= 1")
+    if kind not in PROBLEM_KINDS:
+        raise ValueError(f"unknown problem {kind!r}; choose from {', '.join(PROBLEM_KINDS)}")
+    if kind == "logistic":
+        n = min(n, LOGISTIC_MAX_N)
     rng = np.random.default_rng(seed)
     sigma = np.geomspace(1.0, 1.0 / condition, n)
     w_true = rng.choice(np.array([-1.0, 1.0]), n) / np.sqrt(n)
-    prob = LinearRegression(sigma, w_true, float(noise), name="linreg-spread")
-    return prob, -w_true
+    if kind == "logistic":
+        return LogisticRegression(sigma, w_true, name="logistic-spread"), -w_true
+    return LinearRegression(sigma, w_true, float(noise), name="linreg-spread"), -w_true
 
 
 def problem_constants(prob: LinearRegression, w0: np.ndarray) -> dict:
@@ -193,6 +207,8 @@ def problem_constants(prob: LinearRegression, w0: np.ndarray) -> dict:
     R = 1.25 * max(float(np.linalg.norm(w0)), float(np.linalg.norm(prob.w_star)))
     c = prob.constants(R)
     gap0 = float(prob.population_risk(w0) - prob.f_star)
+    if prob.family.global_lipschitz:  # ρ holds on all of ℝⁿ: no ball to stay in
+        R = float("inf")
     return {"beta": float(c.beta), "rho": float(c.rho), "D": D, "R": R, "gap0": gap0, "how": c.how}
 
 
@@ -370,16 +386,19 @@ def run_rates(
     backend: str = "numpy",
     device: str = "auto",
     dtype: str = "float64",
+    problem: str = "linreg",
     progress: Callable[[float], None] | None = None,
 ) -> dict:
     """Measure rates against bounds for one method; returns a JSON-ready dict (see module docstring)."""
     if method not in rn.METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {', '.join(rn.METHODS)}")
+    if problem == "logistic" and method == "agd":
+        raise ValueError("Theorem 13 (echoed AGD) is about quadratic losses; use --problem linreg for agd")
     if not isinstance(seeds, (int, np.integer)) or isinstance(seeds, bool) or seeds < 2:
         raise ValueError(f"--seeds must be an integer >= 2 (confidence intervals need two), got {seeds!r}")
     g = grid if isinstance(grid, Grid) else parse_grid(grid)
     be = rn.get_backend(backend, device)
-    prob, w0 = make_problem(g.n, g.condition, g.noise)
+    prob, w0 = make_problem(g.n, g.condition, g.noise, kind=problem)
     c = problem_constants(prob, w0)
     beta, rho, D, R = c["beta"], c["rho"], c["D"], c["R"]
     N, Np = int(seeds), max(2, min(int(seeds), g.pseeds))
@@ -612,12 +631,17 @@ def run_rates(
     pE = np.repeat([tune_eta[p[2]] for p in phase_pts], Np)
     pG = None if tune_gamma is None else np.repeat([tune_gamma[p[2]] for p in phase_pts], Np)
     pS = np.tile(np.arange(Np), len(phase_pts))
+    # F(w_t) is evaluated at every t ≤ 16, then on a geometric grid (ratio 2^(1/8)): the hitting
+    # time is resolved to ≤ 9% while the cost of evaluating F stays logarithmic in T
+    t_max = int(pT.max())
+    rec_t = np.unique(np.concatenate([np.arange(min(t_max, 16) + 1),
+                                      np.round(16 * 2.0 ** (np.arange(0, 8 * 16) / 8)).astype(int)]))
     rph = rn.run_grid(prob, method, B=pB, K=pK, T=pT, eta=pE, gamma=pG, seed=pS, record=True,
-                      progress=wk.cb(), **common)
+                      record_t=rec_t[rec_t <= t_max], progress=wk.cb(), **common)
     t_runner += rph.seconds
     work_done += rph.work
     target = g.target * c["gap0"]
-    traj = rph.traj.reshape(len(phase_pts), Np, -1).mean(axis=1)
+    traj = rph.traj.reshape(len(phase_pts), Np, -1).mean(axis=1)  # NaN where not recorded
     phase_rows = []
     for b in g.Bp:
         for k in g.Kp:
@@ -652,9 +676,13 @@ def run_rates(
     elapsed = time.perf_counter() - t_start
     return {
         "method": method,
-        "problem": {"name": prob.name, "n": prob.n, "condition": g.condition, "noise": g.noise,
-                    "design": "Rademacher x_j = ±√σ_j, σ geometric from 1 to 1/condition; y = ⟨x, w*⟩ + noise·U(−1,1)",
-                    "w0": "−w*", "F_star": float(prob.f_star)},
+        "problem": {"name": prob.name, "n": prob.n, "condition": g.condition,
+                    "noise": g.noise if problem == "linreg" else None,
+                    "design": "Rademacher x_j = ±√σ_j, σ geometric from 1 to 1/condition; " + (
+                        "y = ⟨x, w*⟩ + noise·U(−1,1)" if problem == "linreg" else
+                        "y = ±1 with P(y = 1 | x) = s(⟨x, w*⟩); F summed exactly over the 2^n support points"),
+                    "w0": "−w*", "F_star": float(prob.f_star),
+                    "certificate": prob.certificate() if problem == "logistic" else "closed form"},
         "constants": {k: c[k] for k in ("beta", "rho", "D", "R", "gap0", "how")},
         "grid": asdict(g), "seeds": N, "phase_seeds": Np,
         "backend": be.name, "device": be.device, "dtype": dtype,
@@ -679,8 +707,9 @@ def format_report(res: dict) -> str:
     from ._commands._common import fmt, format_table
     m = res["method"]
     c = res["constants"]
+    noise = f", noise={res['problem']['noise']}" if res["problem"]["noise"] is not None else ""
     out = [f"rates for echoed {m} on {res['problem']['name']} (n={res['problem']['n']}, "
-           f"condition={fmt(res['problem']['condition'])}, noise={res['problem']['noise']}): "
+           f"condition={fmt(res['problem']['condition'])}{noise}): "
            f"β={fmt(c['beta'])}, ρ={fmt(c['rho'])} on ‖w‖ ≤ {fmt(c['R'])}, D={fmt(c['D'])}, "
            f"F(w0)−F*={fmt(c['gap0'])}; {res['seeds']} seeds, {res['backend']}/{res['device']} {res['dtype']}"]
     variants = VARIANTS[m]
@@ -834,6 +863,7 @@ def plot_rates(res: dict, path: str) -> None:
         a.set_title(f"B={b}" + (f"\n{reg.split(' (')[0]}" if reg else ""), fontsize=8)
         if i == 0:
             a.set_ylabel(f"to reach {ph['target_fraction']:g}·gap0")
+        if rows and not any(ax_.get_legend() for ax_ in fig.axes[2:]):
             a.legend(fontsize=7)
     fig.suptitle(f"boundcheck rates: echoed {m} (β={c['beta']:.3g}, ρ={c['rho']:.3g}, D={c['D']:.3g}); "
                  f"tuned {'γ' if m == 'prox' else 'η'} in gold", fontsize=9)

@@ -29,8 +29,9 @@ the reference implementation.
 
 Problems.  The runner needs a *kernel* for the problem: how to draw a batch, the batch
 gradient ∇f̄_ξ, and the closed-form population gap F(w) − F(w*).  Implemented for
-``LinearRegression`` (Rademacher design, least squares).  Kernels are small classes; see
-``_LinRegKernel``.
+``LinearRegression`` (Rademacher design, least squares) and ``LogisticRegression`` (the
+same design, well-specified labels, F summed exactly over the 2ⁿ support points).  Kernels
+are small classes; see ``_LinRegKernel``.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._problems import LinearRegression
+from ._problems import LinearRegression, LogisticRegression
 
 __all__ = [
     "Backend",
@@ -197,27 +198,25 @@ _NOISE_KEY = 0x3C6EF372
 
 
 # ============================================================================ kernels
-class _LinRegKernel:
-    """LinearRegression: x_j = ±√σ_j (Rademacher), y = ⟨x, w_true⟩ + s·u, u ~ U(−1, 1).
+class _RademacherKernel:
+    """Shared by the problems with a Rademacher design x_j = ±√σ_j: drawing x and a uniform.
 
-    Gradient of the weighted batch loss Σ_i ω_i ½(⟨x_i, w⟩ − y_i)² with ω_i = 1/B_r for
-    i < B_r and 0 for padding; gap(w) = ½ Σ_j σ_j (w_j − w*_j)² = F(w) − F(w*) exactly.
+    Coordinate j of an example is the sign bit j mod 32 of word ⌊j/32⌋ of the example's
+    hash (word 0 is the example key itself, word w > 0 is hash(key ^ c_w)); the uniform u
+    uses 24 bits of hash(key ^ c).  Sign bits become design values through a lookup table,
+    one byte (8 coordinates) at a time: table[k, v, i] = (2·bit_i(v) − 1)·√σ_{8k+i} (zero
+    past n), so one gather per batch writes X directly in the working dtype.
     """
 
-    def __init__(self, problem: LinearRegression, be: Backend, dtype: Any) -> None:
+    def __init__(self, problem: Any, be: Backend, dtype: Any) -> None:
         self.problem = problem
         self.be = be
         self.dtype = dtype
         self.n = problem.n
-        self.sqrt_sigma = be.asarray(np.sqrt(problem.sigma), dtype)
         self.sigma = be.asarray(problem.sigma, dtype)
         self.w_star = be.asarray(problem.w_star, dtype)
         self.w_true = be.asarray(problem.w_true, dtype)
-        self.noise = float(problem.noise)
         self.words = (self.n + 31) // 32
-        # Sign bits → design values through a lookup table, one byte (8 coordinates) at a time:
-        # table[k, v, i] = (2·bit_i(v) − 1)·√σ_{8k+i}  (zero past n).  One gather per batch
-        # writes X directly in the working dtype (no integer-to-float passes).
         nbytes = (self.n + 7) // 8
         signs = ((np.arange(256)[:, None] >> np.arange(8)) & 1) * 2.0 - 1.0          # (256, 8)
         ss = np.zeros(8 * nbytes)
@@ -226,21 +225,13 @@ class _LinRegKernel:
         self.byte_ix = be.asarray(np.arange(nbytes), be.int64)
         self.nbytes = nbytes
 
-    # bytes of working memory per (run, example) slot, used by the block planner
-    def bytes_per_slot(self, itemsize: int) -> int:
-        return self.n * (itemsize + 16) + 3 * itemsize + 16
-
     def example_keys(self, bkeys: Any, ex_keys: Any) -> Any:
         """Per-example keys (m, B) from per-run batch keys (m,) and per-index keys (B,)."""
         return _mix32(bkeys[:, None] ^ ex_keys[None, :])
 
-    def draw(self, keys: Any) -> tuple[Any, Any]:
-        """Examples from per-example keys (m, B) (already hashed): X (m, B, n), y (m, B).
-
-        Coordinate j of an example is the sign bit j mod 32 of word ⌊j/32⌋ (word 0 is the
-        key itself, word w > 0 is hash(key ^ c_w)); the noise u uses 24 bits of hash(key ^ c).
-        """
-        be, n = self.be, self.n
+    def design(self, keys: Any) -> Any:
+        """X (m, B, n) from per-example keys (m, B)."""
+        be = self.be
         parts = []
         for w in range(self.words):
             h = keys if w == 0 else _mix32(keys ^ _WORD_KEYS[w])
@@ -250,11 +241,31 @@ class _LinRegKernel:
             np.stack(parts, -1) if be.name == "numpy" else be.xp.stack(parts, -1))      # (m, B, nbytes)
         X = self.table[self.byte_ix, byts]                                               # (m, B, nbytes, 8)
         X = X.reshape(X.shape[:-2] + (8 * self.nbytes,))
-        if 8 * self.nbytes != n:
-            X = X[..., :n]
+        return X[..., : self.n] if 8 * self.nbytes != self.n else X
+
+    def uniform(self, keys: Any) -> Any:
+        """u ~ U(0, 1) (24 bits, never 0 or 1) per example."""
         hu = _mix32(keys ^ _NOISE_KEY)
-        u = (be.cast(hu >> 8, self.dtype) + 0.5) * (2.0 ** -23) - 1.0
-        y = X @ self.w_true + self.noise * u
+        return (self.be.cast(hu >> 8, self.dtype) + 0.5) * (2.0 ** -24)
+
+    def numpy_examples(self, X: np.ndarray, y: np.ndarray) -> dict:
+        return {"x": X, "y": y}
+
+
+class _LinRegKernel(_RademacherKernel):
+    """LinearRegression: y = ⟨x, w_true⟩ + s·u, u ~ U(−1, 1).
+
+    Gradient of the weighted batch loss Σ_i ω_i ½(⟨x_i, w⟩ − y_i)² with ω_i = 1/B_r for
+    i < B_r and 0 for padding; gap(w) = ½ Σ_j σ_j (w_j − w*_j)² = F(w) − F(w*) exactly.
+    """
+
+    def __init__(self, problem: LinearRegression, be: Backend, dtype: Any) -> None:
+        super().__init__(problem, be, dtype)
+        self.noise = float(problem.noise)
+
+    def draw(self, keys: Any) -> tuple[Any, Any]:
+        X = self.design(keys)
+        y = X @ self.w_true + self.noise * (2.0 * self.uniform(keys) - 1.0)
         return X, y
 
     def grad(self, W: Any, X: Any, y: Any, wt: Any) -> Any:
@@ -271,11 +282,50 @@ class _LinRegKernel:
         d = W - self.w_star
         return 0.5 * self.be.sum_last(self.sigma * d * d)
 
-    def numpy_examples(self, X: np.ndarray, y: np.ndarray) -> dict:
-        return {"x": X, "y": y}
+
+class _LogisticKernel(_RademacherKernel):
+    """LogisticRegression (well specified): y = +1 with probability s(⟨x, w_true⟩), else −1.
+
+    Gradient of Σ_i ω_i log(1 + e^{−y_i⟨x_i, w⟩}); gap(w) = F(w) − F(w*) by exact summation
+    over the 2ⁿ support points (w* = w_true, see ``LogisticRegression``).
+    """
+
+    def __init__(self, problem: Any, be: Backend, dtype: Any) -> None:
+        super().__init__(problem, be, dtype)
+        self.support = be.asarray(problem.support, dtype)            # (2ⁿ, n)
+        self.p = be.asarray(problem.p_plus, dtype)                   # P(y = +1 | x)
+        self.f_star = float(problem.f_star)
+        self.inv_size = 1.0 / problem.support.shape[0]
+
+    def _sig(self, z: Any) -> Any:
+        return 0.5 * (1.0 + self.be.xp.tanh(0.5 * z))
+
+    def _softplus(self, z: Any) -> Any:
+        if self.be.name == "numpy":
+            return np.logaddexp(0.0, z)
+        return self.be.xp.logaddexp(self.be.xp.zeros_like(z), z)
+
+    def draw(self, keys: Any) -> tuple[Any, Any]:
+        X = self.design(keys)
+        p = self._sig(X @ self.w_true)
+        y = self.be.cast(self.uniform(keys) < p, self.dtype) * 2.0 - 1.0
+        return X, y
+
+    def grad(self, W: Any, X: Any, y: Any, wt: Any) -> Any:
+        m = (X @ W[:, :, None])[:, :, 0]
+        r = -y * self._sig(-y * m) * wt
+        return (r[:, None, :] @ X)[:, 0, :]
+
+    def pop_grad(self, W: Any) -> Any:
+        return ((self._sig(W @ self.support.T) - self.p) @ self.support) * self.inv_size
+
+    def gap(self, W: Any) -> Any:
+        M = W @ self.support.T
+        loss = self.p * self._softplus(-M) + (1.0 - self.p) * self._softplus(M)
+        return self.be.sum_last(loss) * self.inv_size - self.f_star
 
 
-_KERNELS: dict[type, type] = {LinearRegression: _LinRegKernel}
+_KERNELS: dict[type, type] = {LinearRegression: _LinRegKernel, LogisticRegression: _LogisticKernel}
 
 
 def kernel_for(problem: Any, be: Backend, dtype: Any) -> Any:
@@ -372,6 +422,7 @@ def run_batch(
     device: str = "auto",
     dtype: str = "float64",
     record: bool = False,
+    record_t: Any = None,
     population: bool = False,
     progress: Callable[[float], None] | None = None,
 ) -> RunResult:
@@ -381,6 +432,9 @@ def run_batch(
     the prox parameter (prox only).  ``w0`` is the common initial point (default 0).
     AGD starts from d_0 = 0, λ_0 = 1 and carries (d, λ) across batches (Section 3.1);
     prox starts with pivot w_0 and replaces it by (1/K) Σ_{j<K} w_j after each batch.
+    ``record=True`` keeps F(w_t) − F(w*) (and the running average's gap) at every outer
+    step t, or only at the t in ``record_t`` (NaN elsewhere; each recorded point costs one
+    evaluation of F, which for some problems is much dearer than a step).
     ``population=True`` replaces every batch gradient by the exact ∇F (the B → ∞ limit:
     the pure curvature term, no data drawn).  ``progress(fraction)`` is called about 200
     times per block (never per run).
@@ -422,6 +476,12 @@ def run_batch(
     srt = np.argsort(step_of, kind="stable")
     run_of, t_of, step_of = run_of[srt], t_of[srt], step_of[srt]
     off = np.searchsorted(step_of, np.arange(Smax + 1), side="left")
+    if record and record_t is not None:  # the entries at which F is evaluated: a sub-schedule
+        keep = np.isin(t_of, np.asarray(record_t, dtype=np.int64))
+        roff = np.searchsorted(step_of[keep], np.arange(Smax + 1), side="left").tolist()
+        rec_run = be.asarray(run_of[keep], be.int64)
+        rec_t = be.asarray(t_of[keep], be.int64)
+        rec_tinv = be.asarray(1.0 / np.maximum(t_of[keep], 1)[:, None], dt)
     run_keys_h = np.array([_seed_key(x) for x in seed_[order]], dtype=np.int64)
     bkeys_h = run_keys_h[run_of] ^ np.array([_batch_key(t) for t in range(Tmax)], dtype=np.int64)[t_of]
     sched_run = be.asarray(run_of, be.int64)
@@ -463,6 +523,8 @@ def run_batch(
     cum = np.cumsum((R - active_from).astype(float))
     every = max(1, Smax // 200)
     off_l = off.tolist()
+    if record and record_t is None:
+        roff, rec_run, rec_t, rec_tinv = off_l, sched_run, sched_t, sched_tinv
     act_l = active_from.tolist()
 
     def grad(Wv: Any, a: int) -> Any:
@@ -484,12 +546,13 @@ def run_batch(
                 if method == "prox" and s > 0:
                     pivot[idx] = acc[idx] * kinv[idx]  # s_out's pivot: (1/K) Σ_{j<K} w_j of the batch just done
                     acc[idx] = 0.0
-                ss = sum_start[idx] + Wi
-                sum_start[idx] = ss
-                if record:
-                    traj[idx, sched_t[sl]] = kern.gap(Wi)
-                    if s > 0:
-                        traj_avg[idx, sched_t[sl]] = kern.gap((ss - W0) * sched_tinv[sl])
+                sum_start[idx] = sum_start[idx] + Wi
+                if record and roff[s + 1] > roff[s]:
+                    rs = slice(roff[s], roff[s + 1])
+                    ridx = rec_run[rs]
+                    traj[ridx, rec_t[rs]] = kern.gap(W[ridx])
+                    if s > 0:  # entries at s > 0 have t ≥ 1: the running average of w_1..w_t
+                        traj_avg[ridx, rec_t[rs]] = kern.gap((sum_start[ridx] - W0) * rec_tinv[rs])
                 if not population:
                     Xi, Yi = kern.draw(kern.example_keys(sched_key[sl], ex_keys))
                     X[idx] = Xi
@@ -584,6 +647,7 @@ def run_grid(
     device: str = "auto",
     dtype: str = "float64",
     record: bool = False,
+    record_t: Any = None,
     population: bool = False,
     progress: Callable[[float], None] | None = None,
     budget_bytes: float = 96e6,
@@ -614,7 +678,8 @@ def run_grid(
             cb = (lambda f, base=base, c=c: progress((base + f * c) / total))
         parts.append((b, run_batch(problem, method, B=B_[b], K=K_[b], T=T_[b], eta=eta_[b],
                                    gamma=None if gam_ is None else gam_[b], seed=seed_[b], w0=w0,
-                                   backend=be, dtype=dtype, record=record, population=population,
+                                   backend=be, dtype=dtype, record=record, record_t=record_t,
+                                   population=population,
                                    progress=cb)))
         done += c
     Tmax = int(T_.max())

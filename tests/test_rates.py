@@ -165,6 +165,15 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, argv, msg):
     assert msg in err and err.count("\n") == 1
 
 
+def test_logistic_problem_runs_and_agd_refuses_it(capsys):
+    res = _rates.run_rates("prox", "small;probe=0", seeds=2, problem="logistic")
+    assert res["violations"] == [] and res["problem"]["name"] == "logistic-spread"
+    assert res["constants"]["R"] == float("inf")  # logistic ρ is global: no ball to leave
+    assert res["problem"]["certificate"]["grad_norm"] < 1e-14
+    rc = main(["rates", "--method", "agd", "--problem", "logistic", "--grid", "small"])
+    assert rc == 2 and "quadratic losses" in capsys.readouterr().err
+
+
 def test_torch_backend_gives_the_same_measurement():
     pytest.importorskip("torch")
     spec = "small;B=4,16;K=1,4;T=2;Kc=1,2,4;Tc=2,4;Bp=16;Kp=1,2;probe=0"

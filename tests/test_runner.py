@@ -7,16 +7,20 @@ import pytest
 from boundcheck import _algorithms as alg
 from boundcheck import _runner as rn
 from boundcheck._losses import batch_objective
-from boundcheck._problems import LinearRegression
+from boundcheck._problems import LinearRegression, LogisticRegression
 
 # heterogeneous runs: every run has its own B, K, T, η, γ and seed (seeds 0 shared: same data)
 RUNS = dict(B=[3, 5, 2, 4, 1], K=[2, 3, 1, 4, 5], T=[3, 2, 4, 2, 3], eta=[0.1, 0.2, 0.15, 0.05, 0.3],
             gamma=[0.3, 0.0, 1.0, 0.5, 2.0], seed=[0, 1, 0, 7, 3])
 
 
+PROBLEMS = {"linreg": LinearRegression.make(n=5, noise=0.3, seed=1),
+            "logistic": LogisticRegression.make(n=5, condition=10.0, scale=2.0, seed=1)}
+
+
 @pytest.fixture(scope="module")
 def problem() -> LinearRegression:
-    return LinearRegression.make(n=5, noise=0.3, seed=1)
+    return PROBLEMS["linreg"]
 
 
 W0 = np.array([0.1, -0.2, 0.0, 0.3, 0.05])
@@ -36,7 +40,8 @@ def _reference(problem, method, r, population=False):
         kw["gamma"] = RUNS["gamma"][r]
     s0 = m.init(W0, **kw)
     if population:
-        batches = [lambda w: problem.sigma * (w - problem.w_star)] * RUNS["T"][r]
+        grad = getattr(problem, "population_grad", lambda w: problem.sigma * (w - problem.w_star))
+        batches = [grad] * RUNS["T"][r]
     else:
         batches = [batch_objective(problem.family, ex)
                    for ex in rn.sample_batches(problem, RUNS["seed"][r], RUNS["B"][r], RUNS["T"][r])]
@@ -44,8 +49,10 @@ def _reference(problem, method, r, population=False):
             for avg in ("printed", "proof")}
 
 
+@pytest.mark.parametrize("kind", sorted(PROBLEMS))
 @pytest.mark.parametrize("method", ["gd", "prox", "agd"])
-def test_numpy_runner_equals_reference_echo(problem, method):
+def test_numpy_runner_equals_reference_echo(kind, method):
+    problem = PROBLEMS[kind]
     res = rn.run_batch(problem, method, w0=W0, record=True, **_kw(method))
     for r in range(len(RUNS["B"])):
         ref = _reference(problem, method, r)
@@ -66,13 +73,30 @@ def test_numpy_runner_equals_reference_echo(problem, method):
         assert res.gap_final[r] == pytest.approx(gaps[-1], rel=1e-9, abs=1e-13)
 
 
+@pytest.mark.parametrize("kind", sorted(PROBLEMS))
 @pytest.mark.parametrize("method", ["gd", "prox", "agd"])
-def test_population_mode_is_exact_gradient_descent_on_F(problem, method):
+def test_population_mode_is_exact_gradient_descent_on_F(kind, method):
+    problem = PROBLEMS[kind]
     res = rn.run_batch(problem, method, w0=W0, population=True, **_kw(method))
     for r in range(len(RUNS["B"])):
         ref = _reference(problem, method, r, population=True)
         np.testing.assert_allclose(res.w_proof[r], ref["proof"].w_out, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(res.w_final[r], ref["proof"].outer[-1], rtol=1e-12, atol=1e-14)
+
+
+def test_record_only_at_given_batches(problem):
+    kw = dict(B=[2, 3], K=[1, 3], T=[9, 6], eta=0.2, seed=[0, 1], w0=W0, record=True)
+    full = rn.run_batch(problem, "agd", **kw)
+    part = rn.run_batch(problem, "agd", record_t=[0, 2, 5], **kw)
+    for r, T in enumerate((9, 6)):
+        for t in range(T + 1):
+            if t in (0, 2, 5) or t == T:  # the last batch is always recorded
+                assert part.traj[r, t] == pytest.approx(full.traj[r, t], rel=1e-12)
+                if t:
+                    assert part.traj_avg[r, t] == pytest.approx(full.traj_avg[r, t], rel=1e-12)
+            else:
+                assert np.isnan(part.traj[r, t]) and np.isnan(part.traj_avg[r, t])
+    np.testing.assert_array_equal(part.w_proof, full.w_proof)
 
 
 def test_run_grid_blocks_give_the_same_numbers_in_the_given_order(problem):
@@ -155,6 +179,26 @@ def test_bad_input_raises_value_error(problem, bad, msg):
         rn.run_batch(problem, method, **kw)
 
 
+def test_logistic_problem_is_well_specified_with_exact_F():
+    p = PROBLEMS["logistic"]
+    cert = p.certificate()
+    assert cert["grad_norm"] < 1e-14 and cert["lambda_min"] > 0
+    # F is the exact expectation: a large sample of the loss agrees, and w* minimises it
+    ex = rn.sample_batches(p, 0, 4096, 8)
+    w = np.linspace(-1, 1, p.n)
+    emp = np.mean([np.mean(np.logaddexp(0, -e["y"] * (e["x"] @ w))) for e in ex])
+    assert emp == pytest.approx(float(p.population_risk(w)), rel=0.02)
+    rng = np.random.default_rng(0)
+    assert np.all(p.population_risk(p.w_star + 0.1 * rng.standard_normal((50, p.n))) > p.f_star)
+    # labels: the empirical P(y = +1 | x) matches s(⟨x, w_true⟩) on average
+    x = np.concatenate([e["x"] for e in ex])
+    y = np.concatenate([e["y"] for e in ex])
+    s = 0.5 * (1 + np.tanh(x @ p.w_true / 2))
+    assert abs(np.mean((y > 0) - s)) < 4 / np.sqrt(len(y))
+    with pytest.raises(ValueError, match="n must be <= 16"):
+        LogisticRegression.make(n=17)
+
+
 def test_unsupported_problem_is_a_value_error():
     from boundcheck._problems import QuadraticOverBall
     with pytest.raises(ValueError, match="no kernel"):
@@ -162,9 +206,11 @@ def test_unsupported_problem_is_a_value_error():
 
 
 # ----------------------------------------------------------------------------- torch
+@pytest.mark.parametrize("kind", sorted(PROBLEMS))
 @pytest.mark.parametrize("method", ["gd", "prox", "agd"])
-def test_torch_cpu_equals_numpy(problem, method):
+def test_torch_cpu_equals_numpy(kind, method):
     pytest.importorskip("torch")
+    problem = PROBLEMS[kind]
     kw = _kw(method)
     a = rn.run_batch(problem, method, w0=W0, record=True, **kw)
     b = rn.run_batch(problem, method, w0=W0, record=True, backend="torch", device="cpu", **kw)
