@@ -36,7 +36,7 @@ from ._losses import (  # noqa: E402
 from ._optima import Optimum, SolverError, minimize_batch, minimize_quadratic  # noqa: E402
 from ._problems import PROBLEMS, get_problem  # noqa: E402
 from ._stability import Domain, StabilityResult, uniform_stability  # noqa: E402
-from ._statements import Statement, get_statement, statement_ids  # noqa: E402
+from ._statements import SYMBOLS, Statement, get_statement, register, statement_ids  # noqa: E402
 from ._engine import SearchResult, search  # noqa: E402
 from ._verify import Record, verify  # noqa: E402
 from ._counterexample import MalformedFile, replay  # noqa: E402
@@ -56,6 +56,6 @@ __all__ = [
     # Definition 1
     "Domain", "StabilityResult", "uniform_stability",
     # statements, search, verify, replay
-    "Statement", "get_statement", "statement_ids", "SearchResult", "search", "Record", "verify",
+    "Statement", "SYMBOLS", "register", "get_statement", "statement_ids", "SearchResult", "search", "Record", "verify",
     "MalformedFile", "replay",
 ]

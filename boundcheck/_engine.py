@@ -34,6 +34,13 @@ __all__ = ["SearchResult", "search", "recheck", "score", "axis_roles"]
 
 HIGH_DPS = 60
 RELAX_ETA = "η ≤ its limit (1/β, or 1/(β+γ) for prox)"
+#: a float64 excess (LHS − S·RHS)/(|LHS| + |S·RHS|) at or below this is a tie: below float64 resolution
+TIE = 64 * np.finfo(float).eps
+#: … or an excess at or below this times the magnitude of the terms being compared (e.g. the
+#: potentials of a regret bound): cancellation makes smaller excesses unresolvable in float64
+TIE_MAGNITUDE = 1e-12
+#: at most this share of the budget (and at least 1 s) is spent on high-precision re-checks
+RECHECK_SHARE = 0.3
 
 
 @dataclass
@@ -63,6 +70,8 @@ class SearchResult:
     ratio_by_K: dict = field(default_factory=dict)   # worst ratio per K
     best_instance: dict | None = None
     would_refute_without: dict = field(default_factory=dict)  # hypothesis → instances violating the bound
+    ties: int = 0        # float64 violations below float resolution (not re-checked, not counterexamples)
+    unchecked: int = 0   # float64 violations left un-re-checked when the re-check time cap was reached
     method: str = "random draws + evolution-strategy gradient ascent + mutation; mpmath re-check"
     seed: int = 0
     budget: float = 0.0
@@ -82,8 +91,8 @@ def score(lhs: np.ndarray, rhs: np.ndarray, scale: float) -> np.ndarray:
     return np.where(np.isfinite(s), s, -1.0)
 
 
-def _eval(st: Statement, struct: dict, params: dict) -> tuple[np.ndarray, np.ndarray, dict]:
-    return st.run(struct, params)
+def _eval(st: Statement, struct: dict, params: dict) -> tuple:
+    return st.run_full(struct, params)
 
 
 def _admissible(viol: Mapping[str, Any], C: int) -> tuple[np.ndarray, dict]:
@@ -160,7 +169,7 @@ def _es_step(rng: np.random.Generator, st: Statement, struct: dict, elite: dict,
     plus = {k: elite[k][None] + sigma * scl[k][None] * noise[k] for k in elite}
     minus = {k: elite[k][None] - sigma * scl[k][None] * noise[k] for k in elite}
     both = project(struct, {k: np.concatenate([plus[k], minus[k]]) for k in elite})
-    lhs, rhs, viol = _eval(st, struct, both)
+    lhs, rhs, viol, _ = _eval(st, struct, both)
     ok, _ = _admissible(viol, 2 * half)
     sc = np.where(ok, score(lhs, rhs, scale_), -1.0)
     diff = sc[:half] - sc[half:]
@@ -176,7 +185,7 @@ def _mp_eval(st: Statement, struct: dict, params1: dict, scale: Any, dps: int):
     import mpmath
     with nm.mp_precision(dps):
         exact = {k: nm.to_mp(v) for k, v in params1.items()}
-        lhs, rhs, viol = _eval(st, struct, exact)
+        lhs, rhs, viol, _ = _eval(st, struct, exact)
         s = mpmath.mpf(str(scale))
         lhs0, rhs0 = lhs[0], rhs[0]
         bad = [name for name, v in viol.items() if bool(np.asarray(v)[0])]
@@ -330,8 +339,9 @@ def search(
     checked: set = set()
     rounds = 0
     hyp_time = [0.0]  # seconds spent re-checking instances that violate a hypothesis
+    recheck_time = [0.0]  # seconds spent re-checking float64 violations in high precision
 
-    def consider(struct, params, lhs, rhs, viol, C):
+    def consider(struct, params, lhs, rhs, viol, C, mag=None):
         if "eta" in relax:  # instances with η beyond its limit: flagged, never counterexamples
             viol = dict(viol)
             viol[RELAX_ETA] = np.asarray(params["u"], dtype=float) > 1.0
@@ -362,15 +372,27 @@ def search(
         ratio = np.where(ok & (rhs > 0), lhs / np.where(rhs > 0, rhs, 1.0), np.nan)
         sc = np.where(ok, score(lhs, rhs, scale), -np.inf)
         # float64 violations are only believed after a high-precision re-check; the
-        # re-checked ratio replaces the float one, unchecked violators are left out
+        # re-checked ratio replaces the float one.  Largest excess first; excesses below
+        # float64 resolution are ties (counted, not re-checked); violators left when the
+        # re-check time cap is reached are counted as unchecked (verify then cannot say
+        # "verified").
         viol_idx = np.nonzero(ok & (lhs > scale * rhs))[0]
+        viol_idx = viol_idx[np.argsort(-sc[viol_idx])]
         for j in viol_idx:
             j = int(j)
-            if j not in viol_idx[:3]:
+            excess = lhs[j] - scale * rhs[j]
+            if sc[j] <= TIE or (mag is not None and excess <= TIE_MAGNITUDE * mag[j]):
+                res.ties += 1
+                ratio[j], sc[j] = np.nan, -np.inf
+                continue
+            if recheck_time[0] > max(RECHECK_SHARE * budget, 1.0):
+                res.unchecked += 1
                 ratio[j], sc[j] = np.nan, -np.inf
                 continue
             p1 = _take(params, slice(j, j + 1))
+            t_r = time.monotonic()
             chk = recheck(st, struct, p1, scale)
+            recheck_time[0] += time.monotonic() - t_r
             if chk["is_counterexample"]:
                 res.found = True
                 res.time_to_found = time.monotonic() - t0
@@ -423,14 +445,15 @@ def search(
         t_round = time.monotonic()
         try:
             with np.errstate(all="ignore"):
-                lhs, rhs, viol = _eval(st, struct, params)
+                lhs, rhs, viol, mag = _eval(st, struct, params)
         except (FloatingPointError, OverflowError, ValueError, np.linalg.LinAlgError):
             continue
         if time.monotonic() - t_round > 0.15 * budget and candidates > 8:
             candidates //= 2  # keep rounds short relative to the budget
         lhs = np.asarray(lhs, dtype=float)
         rhs = np.asarray(rhs, dtype=float)
-        if consider(struct, params, lhs, rhs, viol, lhs.shape[0]) and stop_on_found:
+        mag = None if mag is None else np.asarray(mag, dtype=float)
+        if consider(struct, params, lhs, rhs, viol, lhs.shape[0], mag) and stop_on_found:
             break
         if progress:
             progress(min(time.monotonic() - t0, budget), f"best ratio {res.best_ratio:.4g}")

@@ -55,6 +55,8 @@ class Record:
     ratio_by_K: dict = field(default_factory=dict)
     ratios_sample: list = field(default_factory=list)
     note: str = ""
+    ties: int = 0
+    unchecked: int = 0
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -99,6 +101,8 @@ def verify_statement(st: Statement, *, budget: float, seed: int = 0, out_dir: Pa
             ce = r.counterexample
             path = str(out_dir / f"{st.id}.json")
             save_counterexample(path, st.id, 1.0, ce["structure"], ce["params"], ce["check"], seed=seed)
+    elif r.unchecked:
+        status = "unresolved"  # float violations exist that were not re-checked: cannot say verified
     elif r.trials >= MIN_TRIALS:
         status = "verified"
     else:
@@ -110,7 +114,10 @@ def verify_statement(st: Statement, *, budget: float, seed: int = 0, out_dir: Pa
     return Record(st.id, status, r.trials, worst, slack, path, st.corrected_by, st.corrects, st.correction,
                   st.expectation, f"search ({how}); float64 + mpmath re-check", r.seconds, r.evaluations, r.dropped,
                   r.inadmissible, None, {int(k): v for k, v in r.ratio_by_K.items()}, r.ratios[:500],
-                  note="" if status != "unresolved" else f"only {r.trials} admissible trials")
+                  note=("" if status != "unresolved" else
+                        f"{r.unchecked} float64 violation(s) not re-checked within the budget" if r.unchecked else
+                        f"only {r.trials} admissible trials"),
+                  ties=r.ties, unchecked=r.unchecked)
 
 
 def _order(ids: Iterable[str]) -> list[str]:

@@ -96,6 +96,9 @@ class atomic_output:
 
     def __exit__(self, et, ev, tb) -> bool:
         if et is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
             os.replace(self.tmp, self.path)
         else:
             try:

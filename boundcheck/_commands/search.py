@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{st.number}: bound × {args.scale:g}, budget {args.budget:g} s, seed {args.seed}")
     rows = [("found", "yes" if r.found else "no"), ("best ratio LHS/RHS", fmt(r.best_ratio, 8)),
             ("trials (admissible)", r.trials), ("evaluations", r.evaluations),
-            ("float-only violations dropped", r.dropped), ("seconds", fmt(r.seconds)),
+            ("float-only violations dropped", r.dropped), ("float ties (below float64 resolution)", r.ties),
+            ("violations not re-checked (time cap)", r.unchecked), ("seconds", fmt(r.seconds)),
             ("time to counterexample", fmt(r.time_to_found)), ("counterexample", path or "-")]
     print(format_table(["", "value"], rows))
     for name, k in r.inadmissible.items():
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         write_json_atomic(args.json, {"found": r.found, "best_ratio": r.best_ratio if math.isfinite(r.best_ratio) else None,
                                       "scale": args.scale, "counterexample": path, "evaluations": r.evaluations,
                                       "seconds": r.seconds, "trials": r.trials, "dropped": r.dropped,
+                                      "ties": r.ties, "unchecked": r.unchecked,
                                       "inadmissible": r.inadmissible, "would_refute_without": r.would_refute_without,
                                       "time_to_found": r.time_to_found, "statement": st.id, "seed": args.seed})
     return 0

@@ -124,8 +124,21 @@ class Statement:
 
     def run(self, structure: Structure, params: dict) -> tuple:
         """Evaluate (LHS, RHS, violated hypotheses) for every candidate instance in ``params``."""
+        return self.run_full(structure, params)[:3]
+
+    def run_full(self, structure: Structure, params: dict) -> tuple:
+        """Evaluate (LHS, RHS, violated hypotheses, magnitude) for every candidate in ``params``.
+
+        ``magnitude`` is the size of the terms whose difference makes LHS − RHS (e.g. the
+        potentials of a regret bound); float64 cannot resolve an excess far below it.
+        Statements that do not report one get |LHS| + |RHS|."""
         out = self.evaluate(self, structure, params)
-        return out if len(out) > 2 else (out[0], out[1], {})
+        lhs, rhs = out[0], out[1]
+        viol = out[2] if len(out) > 2 else {}
+        mag = out[3] if len(out) > 3 else None
+        if mag is None:
+            mag = abs(lhs) + abs(rhs) if not nm.is_exact(lhs) else None
+        return lhs, rhs, viol, mag
 
     @property
     def checkable(self) -> bool:

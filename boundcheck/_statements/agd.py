@@ -12,7 +12,7 @@ from . import _common as cm
 from . import _expectation as ex_
 from ._core import B, D, K, T, Statement, beta, c, eta, lam, register, rho
 from ._sampling import structure
-from .gd import _ex, _stab_sample, expectation_sample, expectation_setup, safe_beta, stability_run
+from .gd import _ex, _mag, _stab_sample, expectation_sample, expectation_setup, safe_beta, stability_run
 
 lam_in = sp.Symbol("lambda_in", real=True)
 lam_out = sp.Symbol("lambda_out", real=True)
@@ -58,13 +58,16 @@ def _lemma11_eval(owner):
         ws = p["ws"]
         fw = fam.mean_value(ws, ex)
         lin, lout = p["lam0"], r.s_out.lam
-        lhs = (lout * lout - lout) * (fam.mean_value(r.w_out, ex) - fw) - (lin * lin - lin) * (fam.mean_value(p["w0"], ex) - fw)
+        a_out = (lout * lout - lout) * (fam.mean_value(r.w_out, ex) - fw)
+        a_in = (lin * lin - lin) * (fam.mean_value(p["w0"], ex) - fw)
+        lhs = a_out - a_in
         params = {"eta": et, "z_in": cm.norm(p["w0"] + cm.col(lin, 2) * p["d0"] - ws),
                   "z_out": cm.norm(r.w_out + cm.col(lout, 2) * r.s_out.d - ws), "beta": b}
         viol = {}
         if owner.id == "lemma11_corrected":
             viol["lambda_init >= 1"] = np.asarray(nm.to_float(lin), dtype=float) < 1
-        return lhs, statement.bound_value(params), viol
+        rhs = statement.bound_value(params)
+        return lhs, rhs, viol, _mag(a_out, a_in, rhs, params["z_in"] ** 2 / (2 * et), params["z_out"] ** 2 / (2 * et))
     return evaluate
 
 
@@ -224,7 +227,8 @@ def _thm13_eval(statement):
         F_out = ex_.expect(res.prob, ex_.population(st["family"], sup, p["p0"], res.outer[-1]))
         F_star = ex_.population(st["family"], sup, p["p0"], p["ws"][:, None, :])[:, 0]
         viol = {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW}
-        return F_out - F_star, statement.bound_value(params), viol
+        rhs = statement.bound_value(params)
+        return F_out - F_star, rhs, viol, _mag(F_out, F_star, rhs)
     return evaluate
 
 

@@ -40,16 +40,25 @@ def _gd_regret_run(st, p):
     u = p["u"]
     et = cm.eta_from_u(u, b)
     r = cm.GD.run(p["w0"], cm.GD.init(eta=et), lambda w: fam.mean_grad(w, ex), st["K"])
-    lhs = fam.mean_value(r.w_out, ex) - fam.mean_value(p["ws"], ex)
+    fo, fs = fam.mean_value(r.w_out, ex), fam.mean_value(p["ws"], ex)
+    lhs = fo - fs
     params = {"eta": et, "K": st["K"], "d_init": cm.norm(p["w0"] - p["ws"]), "d_out": cm.norm(r.w_out - p["ws"]),
               "beta": b}
-    return lhs, params
+    return lhs, params, _mag(fo, fs, params["d_init"] ** 2 / (2 * et * st["K"]), params["d_out"] ** 2 / (2 * et * st["K"]))
+
+
+def _mag(*terms):
+    """Magnitude of the terms of a comparison (float only; None in exact arithmetic)."""
+    if any(nm.is_exact(t) for t in terms):
+        return None
+    return sum(np.abs(np.asarray(t, dtype=float)) for t in terms)
 
 
 def _lemma5_eval(statement):
     def evaluate(statement, st, p):
-        lhs, params = _gd_regret_run(st, p)
-        return lhs, statement.bound_value(params)
+        lhs, params, mag = _gd_regret_run(st, p)
+        rhs = statement.bound_value(params)
+        return lhs, rhs, {}, None if mag is None else mag + np.abs(rhs)
     return evaluate
 
 
@@ -251,7 +260,8 @@ def _thm7_eval(statement, average):
         F_out = ex_.expect(res.prob, ex_.population(st["family"], sup, p["p0"], w_out))
         F_star = ex_.population(st["family"], sup, p["p0"], p["ws"][:, None, :])[:, 0]
         viol = {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW}
-        return F_out - F_star, statement.bound_value(params), viol
+        rhs = statement.bound_value(params)
+        return F_out - F_star, rhs, viol, _mag(F_out, F_star, rhs)
     return evaluate
 
 

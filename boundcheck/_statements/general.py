@@ -11,7 +11,7 @@ from . import _common as cm
 from . import _expectation as ex_
 from ._core import B, D, K, T, Statement, beta, eps, eta, gamma, register, rho
 from ._sampling import pick, structure
-from .gd import _ex, expectation_sample, expectation_setup, safe_beta
+from .gd import _ex, _mag, expectation_sample, expectation_setup, safe_beta
 
 V0 = sp.Symbol("V_0", real=True)     # V_A(w_0, s_0, w*)
 VT = sp.Symbol("V_T", real=True)     # E[V_A(w_T, s_T, w*)]
@@ -115,7 +115,8 @@ def _thm4_eval(statement, average):
         v0 = _potential(st, params, p["w0"][:, None, :], s0b, ws)[:, 0]
         vT = ex_.expect(res.prob, _potential(st, params, res.outer[-1], res.states, ws))
         viol = {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW}
-        return F_out - F_star, statement.bound_value({"V_0": v0, "V_T": vT, "T": st["T"], "epsilon": res.eps}), viol
+        rhs = statement.bound_value({"V_0": v0, "V_T": vT, "T": st["T"], "epsilon": res.eps})
+        return F_out - F_star, rhs, viol, _mag(F_out, F_star, v0 / st["T"], vT / st["T"], res.eps)
     return evaluate
 
 
@@ -185,10 +186,10 @@ def _table2_sample(rng, C, family=None):
 
 def _table2_eval(statement, st, p):
     from .registry_links import corrected_evaluator
-    lhs, _, viol = corrected_evaluator(st["method"])(st, p)
+    lhs, _, viol, mag = corrected_evaluator(st["method"])(st, p)
     sup, Dv, RW, b, r = expectation_setup(st, p)
     rows = statement.bound_value({"beta": b, "rho": r, "D": Dv, "K": st["K"], "T": st["T"], "B": st["B"]})
-    return lhs, rows[["gd", "prox", "agd"].index(st["method"])], viol
+    return lhs, rows[["gd", "prox", "agd"].index(st["method"])], viol, mag
 
 
 TABLE2.sample = _table2_sample

@@ -10,7 +10,7 @@ from . import _common as cm
 from . import _expectation as ex_
 from ._core import B, D, K, T, Statement, beta, eta, gamma, register, rho
 from ._sampling import structure
-from .gd import _ex, _stab_sample, expectation_sample, expectation_setup, stability_run
+from .gd import _ex, _mag, _stab_sample, expectation_sample, expectation_setup, stability_run
 
 d_init = sp.Symbol("d_init", nonnegative=True)      # ‖w_init − w*‖
 d_out = sp.Symbol("d_out", nonnegative=True)        # ‖w_out − w*‖
@@ -57,7 +57,8 @@ def _prox_regret_run(st, p):
     s0 = cm.PROX.init(eta=et, gamma=g, pivot=p["piv"])
     r = cm.PROX.run(p["w0"], s0, lambda w: fam.mean_grad(w, ex), st["K"])
     ws = p["ws"]
-    lhs = fam.mean_value(r.w_out, ex) - fam.mean_value(ws, ex)
+    fo, fs = fam.mean_value(r.w_out, ex), fam.mean_value(ws, ex)
+    lhs = fo - fs
     params = {"eta": et, "gamma": g, "K": st["K"], "beta": b,
               "d_init": cm.norm(p["w0"] - ws), "d_out": cm.norm(r.w_out - ws),
               "p_init": cm.norm(p["w0"] - p["piv"]), "p_out": cm.norm(r.w_out - r.s_out.pivot),
@@ -68,7 +69,12 @@ def _prox_regret_run(st, p):
 def _lemma8_eval(statement):
     def evaluate(statement, st, p):
         lhs, params = _prox_regret_run(st, p)
-        return lhs, statement.bound_value(params)
+        rhs = statement.bound_value(params)
+        terms = [params[k] ** 2 for k in ("d_init", "d_out")]
+        kk = 2 * params["eta"] * st["K"]
+        mag = _mag(lhs, rhs, terms[0] / kk, terms[1] / kk,
+                   *[params["gamma"] * params[k] ** 2 for k in ("p_init", "p_out", "q_init", "q_out")])
+        return lhs, rhs, {}, mag
     return evaluate
 
 
@@ -194,7 +200,8 @@ def _thm10_eval(statement, average):
         F_out = ex_.expect(res.prob, ex_.population(st["family"], sup, p["p0"], w_out))
         F_star = ex_.population(st["family"], sup, p["p0"], p["ws"][:, None, :])[:, 0]
         viol = {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW}
-        return F_out - F_star, statement.bound_value(params), viol
+        rhs = statement.bound_value(params)
+        return F_out - F_star, rhs, viol, _mag(F_out, F_star, rhs)
     return evaluate
 
 

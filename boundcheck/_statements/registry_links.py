@@ -5,4 +5,4 @@ from __future__ import annotations
 def corrected_evaluator(method: str):
     from ._core import REGISTRY
     sid = {"gd": "theorem7_corrected", "prox": "theorem10_corrected", "agd": "theorem13_corrected"}[method]
-    return REGISTRY[sid].run
+    return REGISTRY[sid].run_full
