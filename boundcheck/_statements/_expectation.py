@@ -128,3 +128,28 @@ def support_constants(family: str, support: dict, radius: Any) -> tuple[Any, Any
 
 
 EXPECTATION_BOUNDS = None  # kept for import compatibility
+
+
+class EchoGap(NamedTuple):
+    gap: Any      # E[F(w_out)] − F(w*), (C,)
+    F_out: Any
+    F_star: Any
+    run: EchoExpectation
+    in_W: dict    # the ρ-domain hypothesis: every visited point inside W
+
+
+def echo_gap(method, s0, st: dict, p: dict, support: dict, RW: Any, output: str) -> EchoGap:
+    """E[F(w_out)] − F(w*) of an echoed run, exactly, with w_out per Algorithm 1 or 2.
+
+    output: "printed" (Algorithm 1 as printed, average of w_0..w_{T−1}), "proof" (average
+    of w_1..w_T) or "final" (Algorithm 2)."""
+    res = echo_expectation(method, s0, st["family"], support, p["p0"], p["w0"], st["B"], st["K"], st["T"])
+    if output == "final":
+        w_out = res.outer[-1]
+    else:
+        pts = res.outer[:-1] if output == "printed" else res.outer[1:]
+        w_out = sum(pts[1:], pts[0]) / st["T"]
+    F_out = expect(res.prob, population(st["family"], support, p["p0"], w_out))
+    F_star = population(st["family"], support, p["p0"], p["ws"][:, None, :])[:, 0]
+    return EchoGap(F_out - F_star, F_out, F_star, res,
+                   {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW})

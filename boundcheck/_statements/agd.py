@@ -223,12 +223,9 @@ def _thm13_eval(statement):
         w0 = p["w0"]
         one = nm.to_mp(np.ones((w0.shape[0], 1))) if nm.is_exact(w0) else np.ones((w0.shape[0], 1))
         s0 = AGDState(et[:, None], 0 * w0[:, None, :], one)
-        res = ex_.echo_expectation(cm.AGD, s0, st["family"], sup, p["p0"], w0, st["B"], st["K"], st["T"])
-        F_out = ex_.expect(res.prob, ex_.population(st["family"], sup, p["p0"], res.outer[-1]))
-        F_star = ex_.population(st["family"], sup, p["p0"], p["ws"][:, None, :])[:, 0]
-        viol = {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW}
+        g = ex_.echo_gap(cm.AGD, s0, st, p, sup, RW, "final")
         rhs = statement.bound_value(params)
-        return F_out - F_star, rhs, viol, _mag(F_out, F_star, rhs)
+        return g.gap, rhs, g.in_W, _mag(g.F_out, g.F_star, rhs)
     return evaluate
 
 

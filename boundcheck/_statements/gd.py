@@ -253,15 +253,9 @@ def _thm7_eval(statement, average):
         sup, Dv, RW, b, r = expectation_setup(st, p)
         params = {"beta": b, "rho": r, "D": Dv, "K": st["K"], "T": st["T"], "B": st["B"]}
         et = cm.evaluate_expr(hyp.rhs, params)  # η exactly as the statement prescribes it
-        res = ex_.echo_expectation(cm.GD, cm.GD.init(eta=et[:, None]), st["family"], sup, p["p0"], p["w0"],
-                                   st["B"], st["K"], st["T"])
-        pts = res.outer[:-1] if average == "printed" else res.outer[1:]
-        w_out = sum(pts[1:], pts[0]) / st["T"]
-        F_out = ex_.expect(res.prob, ex_.population(st["family"], sup, p["p0"], w_out))
-        F_star = ex_.population(st["family"], sup, p["p0"], p["ws"][:, None, :])[:, 0]
-        viol = {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW}
+        g = ex_.echo_gap(cm.GD, cm.GD.init(eta=et[:, None]), st, p, sup, RW, average)
         rhs = statement.bound_value(params)
-        return F_out - F_star, rhs, viol, _mag(F_out, F_star, rhs)
+        return g.gap, rhs, g.in_W, _mag(g.F_out, g.F_star, rhs)
     return evaluate
 
 

@@ -105,18 +105,12 @@ def _thm4_eval(statement, average):
     def evaluate(statement, st, p):
         sup, Dv, RW, b, r = expectation_setup(st, p)
         method, s0, params = _state(st, p, b)
-        res = ex_.echo_expectation(method, s0, st["family"], sup, p["p0"], p["w0"], st["B"], st["K"], st["T"])
-        pts = res.outer[:-1] if average == "printed" else res.outer[1:]
-        w_out = sum(pts[1:], pts[0]) / st["T"]
-        ws = p["ws"][:, None, :]
-        F_out = ex_.expect(res.prob, ex_.population(st["family"], sup, p["p0"], w_out))
-        F_star = ex_.population(st["family"], sup, p["p0"], ws)[:, 0]
-        s0b = type(s0)(*[v if not (isinstance(v, np.ndarray) and v.ndim == 3) else v for v in s0])
-        v0 = _potential(st, params, p["w0"][:, None, :], s0b, ws)[:, 0]
+        g = ex_.echo_gap(method, s0, st, p, sup, RW, average)
+        res, ws = g.run, p["ws"][:, None, :]
+        v0 = _potential(st, params, p["w0"][:, None, :], s0, ws)[:, 0]
         vT = ex_.expect(res.prob, _potential(st, params, res.outer[-1], res.states, ws))
-        viol = {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW}
         rhs = statement.bound_value({"V_0": v0, "V_T": vT, "T": st["T"], "epsilon": res.eps})
-        return F_out - F_star, rhs, viol, _mag(F_out, F_star, v0 / st["T"], vT / st["T"], res.eps)
+        return g.gap, rhs, g.in_W, _mag(g.F_out, g.F_star, v0 / st["T"], vT / st["T"], res.eps)
     return evaluate
 
 

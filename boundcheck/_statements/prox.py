@@ -194,14 +194,9 @@ def _thm10_eval(statement, average):
         params["gamma"] = g
         et = cm.evaluate_expr(e_hyp.rhs, params)
         s0 = cm.PROX.init(eta=et[:, None], gamma=g[:, None], pivot=p["w0"][:, None, :])
-        res = ex_.echo_expectation(cm.PROX, s0, st["family"], sup, p["p0"], p["w0"], st["B"], st["K"], st["T"])
-        pts = res.outer[:-1] if average == "printed" else res.outer[1:]
-        w_out = sum(pts[1:], pts[0]) / st["T"]
-        F_out = ex_.expect(res.prob, ex_.population(st["family"], sup, p["p0"], w_out))
-        F_star = ex_.population(st["family"], sup, p["p0"], p["ws"][:, None, :])[:, 0]
-        viol = {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW}
+        gp = ex_.echo_gap(cm.PROX, s0, st, p, sup, RW, average)
         rhs = statement.bound_value(params)
-        return F_out - F_star, rhs, viol, _mag(F_out, F_star, rhs)
+        return gp.gap, rhs, gp.in_W, _mag(gp.F_out, gp.F_star, rhs)
     return evaluate
 
 
