@@ -403,6 +403,10 @@ def search(
                                       "check": chk2}
                 if chk["ratio"] is not None:
                     res.best_ratio = max(res.best_ratio, chk["ratio"])
+                    res.ratios.append(chk["ratio"])
+                    k = struct.get("K")
+                    if k is not None:
+                        res.ratio_by_K[k] = max(res.ratio_by_K.get(k, -math.inf), chk["ratio"])
                 return True
             res.dropped += 1
             ratio[j] = chk["ratio"] if chk["ratio"] is not None else np.nan

@@ -35,11 +35,16 @@ class EchoExpectation(NamedTuple):
 
 
 def pick_BT(rng: np.random.Generator, B_max: int = 8, T_max: int = 3) -> tuple[int, int]:
-    while True:
-        Bv = int(rng.integers(1, B_max + 1))
-        Tv = int(rng.integers(1, T_max + 1))
-        if (Bv + 1) ** Tv <= MAX_SEQUENCES:
-            return Bv, Tv
+    """T uniform in 1..T_max, then B log-uniform up to what the enumeration allows for that T
+    ((B+1)^T ≤ MAX_SEQUENCES; at least ``B_max``, at most 64): large batches matter for every
+    statistical term, and T = 1 is cheap to enumerate."""
+    Tv = int(rng.integers(1, T_max + 1))
+    cap = 1
+    while (cap + 2) ** Tv <= MAX_SEQUENCES and cap < 64:
+        cap += 1
+    cap = max(cap, min(B_max, int(MAX_SEQUENCES ** (1 / Tv)) - 1))
+    Bv = int(np.exp(rng.uniform(0, np.log(cap + 1))))
+    return max(1, min(Bv, cap)), Tv
 
 
 def batch_probs(p0: Any, Bv: int) -> Any:
