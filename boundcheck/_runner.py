@@ -252,6 +252,25 @@ class _RademacherKernel:
         return {"x": X, "y": y}
 
 
+#: bytes of batch data per block of runs in the NumPy kernels: small enough that the second
+#: pass over X (Xᵀr) is served from cache after the first (X w), so X streams from memory once
+_BLOCK_BYTES = 2 * 2**20
+
+
+def _blocked(be: Backend, g: Any, W: Any, X: Any, y: Any, wt: Any) -> Any:
+    """Apply a two-pass gradient ``g`` block-of-runs by block-of-runs (NumPy), or at once (torch).
+
+    The loop is over blocks of runs sized to the cache, not over runs or examples."""
+    R = X.shape[0]
+    blk = max(1, int(_BLOCK_BYTES // max(1, X[0].nbytes))) if be.name == "numpy" else R
+    if blk >= R:
+        return g(W, X, y, wt)
+    out = np.empty_like(W)
+    for a in range(0, R, blk):
+        out[a:a + blk] = g(W[a:a + blk], X[a:a + blk], y[a:a + blk], wt[a:a + blk])
+    return out
+
+
 class _LinRegKernel(_RademacherKernel):
     """LinearRegression: y = ⟨x, w_true⟩ + s·u, u ~ U(−1, 1).
 
@@ -270,9 +289,10 @@ class _LinRegKernel(_RademacherKernel):
 
     def grad(self, W: Any, X: Any, y: Any, wt: Any) -> Any:
         """Σ_i ω_i (⟨x_i, w⟩ − y_i) x_i for every run: two batched mat-vecs over X."""
-        r = (X @ W[:, :, None])[:, :, 0] - y
-        r = r * wt
-        return (r[:, None, :] @ X)[:, 0, :]
+        def g(Wb, Xb, yb, wb):
+            r = ((Xb @ Wb[:, :, None])[:, :, 0] - yb) * wb
+            return (r[:, None, :] @ Xb)[:, 0, :]
+        return _blocked(self.be, g, W, X, y, wt)
 
     def pop_grad(self, W: Any) -> Any:
         """∇F(w) = diag(σ)(w − w*): the B → ∞ limit of the batch gradient."""
@@ -312,9 +332,11 @@ class _LogisticKernel(_RademacherKernel):
         return X, y
 
     def grad(self, W: Any, X: Any, y: Any, wt: Any) -> Any:
-        m = (X @ W[:, :, None])[:, :, 0]
-        r = -y * self._sig(-y * m) * wt
-        return (r[:, None, :] @ X)[:, 0, :]
+        def g(Wb, Xb, yb, wb):
+            m = (Xb @ Wb[:, :, None])[:, :, 0]
+            r = -yb * self._sig(-yb * m) * wb
+            return (r[:, None, :] @ Xb)[:, 0, :]
+        return _blocked(self.be, g, W, X, y, wt)
 
     def pop_grad(self, W: Any) -> Any:
         return ((self._sig(W @ self.support.T) - self.p) @ self.support) * self.inv_size
