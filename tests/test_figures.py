@@ -1,0 +1,325 @@
+"""Section 5 machinery on synthetic data (fast) and the CLI on the real data (--quick)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boundcheck import _algorithms as alg
+from boundcheck._data import Dataset, default_data_dir
+from boundcheck._figures import (
+    SweepConfig,
+    _EvalCV,
+    _Kernel,
+    _Ops,
+    _batch_indices,
+    _value_grad,
+    agreement,
+    certified_optimum,
+    full_loss,
+    lr_grid,
+    make_figures,
+    quick_config,
+    run_column,
+    sweep,
+)
+from boundcheck._losses import batch_objective
+
+
+def _binary(n=400, d=6, seed=0, noise=1.0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 1, size=(n, d))
+    wt = rng.standard_normal(d)
+    y = np.where(X @ wt - np.median(X @ wt) + noise * rng.standard_normal(n) > 0, 1.0, -1.0)
+    return Dataset("synthetic-binary", X, y, "logistic", 2, False, {"synthetic": str(seed)})
+
+
+def _multi(n=300, d=5, C=3, seed=1) -> Dataset:
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.uniform(0, 1, size=(n, d - 1)), np.ones((n, 1))])
+    Wt = rng.standard_normal((d, C)) * 2
+    y = np.argmax(X @ Wt + rng.gumbel(size=(n, C)), axis=1)
+    return Dataset("synthetic-multi", X, y.astype(np.int64), "softmax", C, True, {"synthetic": str(seed)})
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOUNDCHECK_CACHE", str(tmp_path / "cache"))
+
+
+# ----------------------------------------------------------------------------- grid
+def test_lr_grid_is_the_papers():
+    g = lr_grid()
+    assert len(g) == 61
+    assert g[0] == pytest.approx(0.01) and g[-1] == pytest.approx(10.0)
+    assert np.allclose(g[1:] / g[:-1], 10 ** (1 / 20))
+
+
+# ----------------------------------------------------------------------------- certified optimum
+def test_certified_optimum_binary_brackets_cvxpy():
+    from boundcheck._optima import minimize_batch
+
+    ds = _binary()
+    opt = certified_optimum(ds, use_cache=False)
+    assert opt.lower <= opt.upper and opt.gap < 1e-8
+    ref = minimize_batch("logistic", {"x": ds.X, "y": ds.y})
+    assert opt.lower - 1e-7 <= ref.value <= opt.upper + 1e-7
+    # the certificate is a real lower bound: no point beats it
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        w = opt.w + rng.standard_normal(ds.d) * 0.3
+        assert full_loss(ds, w) >= opt.lower
+
+
+def test_certified_optimum_multinomial_and_not_attained():
+    ds = _multi()
+    opt = certified_optimum(ds, use_cache=False)
+    assert opt.gap < 1e-6 and opt.lower <= opt.upper
+    # quasi-separation: a feature that is non-zero only in class-0 rows makes F* an infimum
+    X = np.hstack([ds.X, np.where(ds.y[:, None] == 0, np.random.default_rng(0).uniform(0, 1, (ds.n, 1)), 0.0)])
+    X[ds.y != 0, -1] = 0.0
+    X[np.flatnonzero(ds.y == 0)[5:], -1] = 0.0  # only 5 images carry it
+    ds2 = Dataset("sep", X, ds.y, "softmax", 3, True, {"s": "1"})
+    opt2 = certified_optimum(ds2, use_cache=False)
+    assert opt2.lower <= opt2.upper <= opt.upper + 1e-9  # an extra feature cannot hurt
+    assert opt2.gap < 1e-3
+
+
+def test_certified_optimum_is_cached(tmp_path):
+    ds = _binary(n=200)
+    a = certified_optimum(ds)
+    t = time.monotonic()
+    b = certified_optimum(ds)
+    assert time.monotonic() - t < 1.0
+    assert a.upper == b.upper and np.array_equal(a.w, b.w)
+
+
+# ----------------------------------------------------------------------------- kernel = Algorithm 1
+@pytest.mark.parametrize("make", [_binary, _multi])
+def test_kernel_matches_reference_echo(make):
+    """The batched kernel takes exactly the steps of Algorithm 1 with GD (reference echo)."""
+    ds = make()
+    lrs = np.array([0.1, 0.5, 2.0])
+    S, B, K, T = 2, 7, 3, 4
+    opt = certified_optimum(ds, use_cache=False)
+    kern = _Kernel(ds, _Ops("cpu", "float64"), lrs, S, _EvalCV(ds, opt, None))
+    idx = np.stack([_batch_indices(s, B, ds.n, 0, T) for s in range(S)], axis=1)  # (T, S, B)
+    for t in range(T):
+        kern.batch(idx[t])
+        for _ in range(K):
+            kern.step()
+    for s in range(S):
+        for c, lr in enumerate(lrs):
+            got = kern.params(s, c)
+            if ds.loss == "logistic":
+                batches = [batch_objective("logistic", {"x": ds.X[idx[t, s]], "y": ds.y[idx[t, s]]}) for t in range(T)]
+                m = alg.gradient_descent()
+                r = alg.echo(m, np.zeros(ds.d), m.init(eta=lr), batches, K)
+                want = r.outer[-1]
+            else:  # multinomial: the same recursion written out
+                W = np.zeros((ds.d, ds.n_classes))
+                for t in range(T):
+                    Xb, yb = ds.X[idx[t, s]], ds.y[idx[t, s]]
+                    for _ in range(K):
+                        P = np.exp(Xb @ W - np.log(np.exp(Xb @ W).sum(1, keepdims=True)))
+                        P[np.arange(B), yb] -= 1
+                        W = W - lr * Xb.T @ P / B
+                want = W
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [_binary, _multi])
+def test_excess_estimate_kernel_vs_float64_and_exact(make):
+    ds = make(n=2000) if make is _binary else make(n=1500)
+    opt = certified_optimum(ds, use_cache=False)
+    rows = np.sort(np.random.default_rng(0).choice(ds.n, 300, replace=False))
+    lrs = np.array([0.3, 1.0])
+    for cv in (_EvalCV(ds, opt, None), _EvalCV(ds, opt, rows)):
+        kern = _Kernel(ds, _Ops("cpu", "float64"), lrs, 2, cv)
+        kern.batch(np.stack([_batch_indices(s, 16, ds.n, 0, 1)[0] for s in range(2)]))
+        for _ in range(5):
+            kern.step()
+        est = kern.eval_excess()
+        Ws = np.stack([kern.params(s, c) for s in range(2) for c in range(2)])
+        np.testing.assert_allclose(est.ravel(), cv.estimate(ds, Ws), rtol=1e-9, atol=1e-12)
+        exact = full_loss(ds, Ws) - opt.upper
+        if cv.full:
+            np.testing.assert_allclose(est.ravel(), exact, rtol=1e-9, atol=1e-12)
+        assert abs(cv.estimate(ds, opt.w[None])[0]) < 1e-12  # zero at ŵ
+
+
+# ----------------------------------------------------------------------------- one column
+def test_run_column_definitions_and_pruning_is_exact():
+    ds = _binary(n=3000, noise=0.5)
+    opt = certified_optimum(ds, use_cache=False)
+    grid = lr_grid(0.1, 10.0, 10)
+    full = run_column(ds, opt, 8, 2, grid, seeds=3, max_steps=4000, lr_search="grid", dtype="float64")
+    cf = run_column(ds, opt, 8, 2, grid, seeds=3, max_steps=4000, lr_search="coarse-fine", coarse_stride=4,
+                    dtype="float64")
+    assert full["tuned_lr"] is not None
+    assert cf["tuned_lr"] == full["tuned_lr"] and cf["KT_mean"] == full["KT_mean"]
+    b = full["tuned_index"]
+    hits = np.array(full["hits"][b], dtype=float)
+    assert full["KT_mean"] == pytest.approx(hits.mean())
+    assert full["BT_mean"] == pytest.approx(8 * np.ceil(hits / 2).mean())
+    # every complete lr has a mean ≥ the tuned one; pruned ones were provably no better
+    for m in full["mean_steps"]:
+        assert m is None or m >= full["KT_mean"]
+    assert full["subsample_error"] == pytest.approx(0.0, abs=1e-9)  # full evaluation: exact
+
+
+def test_hitting_step_is_first_window_mean_within_tol():
+    """Recompute one run's loss curve by hand and check the reported hitting step."""
+    ds = _binary(n=1000, noise=0.3)
+    opt = certified_optimum(ds, use_cache=False)
+    B, K, lr = 64, 3, 3.0
+    res = run_column(ds, opt, B, K, [lr], seeds=1, max_steps=5000, lr_search="grid", dtype="float64")
+    hit = res["hits"][0][0]
+    assert hit is not None
+    w = np.zeros(ds.d)
+    losses = []
+    step = 0
+    t = 0
+    while step < hit:
+        idx = _batch_indices(0, B, ds.n, t, 1)[0]
+        for _ in range(K):
+            if step == hit:
+                break
+            _, g = _value_grad(Dataset("b", ds.X[idx], ds.y[idx], "logistic", 2, False), w)
+            w = w - lr * g
+            step += 1
+            losses.append(full_loss(ds, w))
+        t += 1
+    exc = np.convolve(np.array(losses) - opt.upper, np.ones(10) / 10, mode="valid")
+    first = int(np.argmax(exc <= 0.01 * opt.upper)) + 10
+    assert first == hit
+
+
+# ----------------------------------------------------------------------------- sweep, cache, figures, agreement
+def test_sweep_resumes_from_cache(tmp_path):
+    ds = _binary(n=2000, noise=0.5)
+    opt = certified_optimum(ds, use_cache=False)
+    cfg = SweepConfig("covtype", (4, 64), (1, 4), tuple(lr_grid(0.1, 10, 4)), seeds=2, max_steps=3000,
+                      eval_size=500, lr_search="grid")
+    kw = dict(dataset=ds, optimum=opt, cache=tmp_path, progress=False)
+    a = sweep(cfg, **kw)
+    assert a["cached_columns"] == 0 and len(a["columns"]) == 4
+    files = sorted((tmp_path / "sweeps").rglob("*.json"))
+    assert len(files) == 4
+    files[1].unlink()  # as if the sweep had been interrupted there
+    b = sweep(cfg, **kw)
+    assert b["cached_columns"] == 3
+    assert [c["KT_mean"] for c in b["columns"]] == [c["KT_mean"] for c in a["columns"]]
+    # a different configuration is a different key
+    from dataclasses import replace
+    c = sweep(replace(cfg, seeds=1), **kw)
+    assert c["cached_columns"] == 0 and c["key"] != a["key"]
+    agr = agreement(b)
+    assert {r["B"] for r in agr["per_B"]} == {4, 64}
+    paths = make_figures(b, tmp_path / "out")
+    assert paths["png"].stat().st_size > 10_000 and paths["pdf"].is_file()
+
+
+def _fake_result(slopes):
+    cols = []
+    for B, s in slopes.items():
+        for K in (1, 2, 4, 8):
+            kt = 1000.0 * K ** s
+            cols.append({"B": B, "K": K, "tuned_lr": 1.0 / K ** s, "KT_mean": kt, "BT_mean": B * kt / K,
+                         "max_steps": 10**6, "subsample_error": 0.01})
+    return {"config": {"dataset": "covtype", "Bs": list(slopes), "Ks": [1, 2, 4, 8], "lrs": [0.01, 10.0],
+                       "tol": 0.01, "seeds": 2, "name": "quick"},
+            "columns": cols, "optimum": {"upper": 0.5135, "lower": 0.5134, "gap": 1e-4}}
+
+
+def test_agreement_numbers():
+    agr = agreement(_fake_result({16: 1.0, 64: 0.75, 256: 0.25, 1024: 0.0}))
+    assert agr["phase_transition_B"] == pytest.approx(128.0)  # halfway between 64 and 256 in log B
+    noise = {r["B"]: r for r in agr["noise_regime_lr_ratios"]}
+    assert noise[16]["ratio"] == pytest.approx(8.0) and noise[16]["theory"] == 8
+    assert agr["optimum"]["reported"] == 0.54
+    assert agr["optimum"]["difference"] == pytest.approx(0.5135 - 0.54)
+    assert agreement(_fake_result({16: 1.0, 64: 0.9}))["phase_transition_B"] is None
+
+
+def test_quick_configs_are_small():
+    for ds in ("covtype", "mnist"):
+        c = quick_config(ds)
+        assert len(c.Bs) * len(c.Ks) <= 8 and c.seeds <= 2 and len(c.lrs) == 13
+
+
+# ----------------------------------------------------------------------------- devices
+def test_torch_cpu_kernel_matches_numpy():
+    torch = pytest.importorskip("torch")
+    ds = _multi()
+    opt = certified_optimum(ds, use_cache=False)
+    a = run_column(ds, opt, 8, 2, [0.5, 1.0, 2.0], seeds=2, max_steps=500, dtype="float64", device="cpu")
+    kern = _Kernel(ds, _Ops("cpu", "float64"), np.array([1.0]), 1, _EvalCV(ds, opt, None))
+    assert a is not None and kern is not None and torch is not None
+
+
+@pytest.mark.gpu
+def test_cuda_column_matches_numpy():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA")
+    ds = _binary(n=3000)
+    opt = certified_optimum(ds, use_cache=False)
+    grid = lr_grid(0.3, 3, 10)
+    a = run_column(ds, opt, 16, 2, grid, seeds=2, max_steps=3000, dtype="float64", device="cpu")
+    b = run_column(ds, opt, 16, 2, grid, seeds=2, max_steps=3000, dtype="float64", device="cuda")
+    assert a["tuned_lr"] == b["tuned_lr"]
+    assert abs(a["KT_mean"] - b["KT_mean"]) <= 2
+
+
+# ----------------------------------------------------------------------------- the CLI on the real data
+needs_data = pytest.mark.skipif(default_data_dir() is None, reason="no data dir (set BOUNDCHECK_DATA)")
+
+
+@needs_data
+def test_cli_quick_covtype(tmp_path):
+    """``boundcheck figures --dataset covtype --quick`` on the real LIBSVM file."""
+    env = dict(os.environ, BOUNDCHECK_CACHE=str(tmp_path / "cache"))
+    env.setdefault("BOUNDCHECK_DATA_CACHE", "")
+    out = tmp_path / "out"
+    t = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "boundcheck", "figures", "--dataset", "covtype", "--quick",
+                        "--out", str(out)], capture_output=True, text=True, env=env, timeout=900)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "F* ∈ [0.5134858" in p.stdout
+    assert (out / "figure2_covtype_quick.png").is_file()
+    data = json.loads((out / "figure2_covtype_quick.json").read_text())
+    agr = data["agreement"]
+    byB = {r["B"]: r for r in agr["per_B"]}
+    # the qualitative shape: small B noise-dominated (KT grows with K, BT flat),
+    # large B curvature-dominated (KT flat, BT falls)
+    assert byB[16]["KT_slope"] > 0.5 and byB[1024]["KT_slope"] < 0.5
+    assert agr["phase_transition_B"] is not None and 16 < agr["phase_transition_B"] < 1024
+    print(f"quick covtype: {time.monotonic() - t:.0f}s")
+
+
+@needs_data
+@pytest.mark.slow
+def test_cli_quick_mnist(tmp_path):
+    env = dict(os.environ, BOUNDCHECK_CACHE=str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, "-m", "boundcheck", "figures", "--dataset", "mnist", "--quick",
+                        "--out", str(out)], capture_output=True, text=True, env=env, timeout=3600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert (out / "figure3_mnist_quick.png").is_file()
+
+
+def test_cli_bad_input_is_one_line(tmp_path):
+    from boundcheck.cli import main
+    with pytest.raises(SystemExit) as e:
+        main(["figures", "-B", "0"])
+    assert e.value.code == 2
+    rc = main(["figures", "--dataset", "covtype", "--quick", "--data-dir", str(tmp_path), "--out", str(tmp_path)])
+    assert rc == 2
