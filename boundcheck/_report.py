@@ -656,6 +656,7 @@ class ReportData:
     counterexample_dir: str | None = None
     exit_code: int | None = None
     timings: dict = field(default_factory=dict)
+    figures: list = field(default_factory=list)  # summaries written by "boundcheck figures --json"
 
 
 def _proof_module_of(st: Any) -> str | None:
@@ -757,7 +758,8 @@ def collect(ids: Sequence[str] | None = None, *, budget: float = DEFAULT_BUDGET,
             with_rates: bool = False, rates_grid: str = "default", rates_seeds: int = 16,
             counterexample_dir: str | os.PathLike | None = "reports/counterexamples",
             proofs_dir: str | os.PathLike | None | bool = True, step_limit: float = STEP_LIMIT,
-            progress: Callable[[float, str], None] | None = None, command: str = "") -> ReportData:
+            progress: Callable[[float, str], None] | None = None, command: str = "",
+            figures: Sequence[str | os.PathLike] = ()) -> ReportData:
     """Run everything the report shows; ``proofs_dir=True`` finds ``proofs/`` (see find_proofs_dir)."""
     from . import _verify
     from ._statements import get_statement, statement_ids
@@ -767,6 +769,7 @@ def collect(ids: Sequence[str] | None = None, *, budget: float = DEFAULT_BUDGET,
         raise ValueError(f"budget must be a positive number of seconds, got {budget!r}")
     for i in ids or ():
         get_statement(i)  # unknown id → ValueError before anything runs
+    fig_summaries = load_figures_summaries(figures)  # bad file → ValueError before anything runs
     started = _dt.datetime.now(_dt.timezone.utc)
     t0 = time.monotonic()
     all_statements = {i: get_statement(i) for i in statement_ids()}
@@ -820,7 +823,7 @@ def collect(ids: Sequence[str] | None = None, *, budget: float = DEFAULT_BUDGET,
                       lemma12=lemma12, rates=rates, with_rates=with_rates, versions=_versions(), machine=_machine(),
                       git=_git_revision(Path.cwd()), command=command,
                       counterexample_dir=None if counterexample_dir is None else str(counterexample_dir),
-                      exit_code=_verify.exit_code(records), timings=timings)
+                      exit_code=_verify.exit_code(records), timings=timings, figures=fig_summaries)
 
 
 # ============================================================================ layout
@@ -1591,6 +1594,67 @@ def _lemma12_page(doc: _Doc, data: ReportData) -> None:
                  f"K = {nvt.get('first_K_1e6x')}.", size=8, color="#333333")
 
 
+def load_figures_summaries(paths: Sequence[str | os.PathLike]) -> list[dict]:
+    """Read the JSON summaries of 'boundcheck figures --json' (a dict or a list of dicts, one per
+    dataset): plain data, checked for the fields the report uses."""
+    import json
+
+    out = []
+    for p in paths or ():
+        try:
+            obj = json.loads(Path(p).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"--with-figures {p}: cannot read a figures summary ({exc})") from None
+        items = obj if isinstance(obj, list) else [obj]
+        for it in items:
+            if not (isinstance(it, dict) and isinstance(it.get("agreement"), dict)
+                    and isinstance(it.get("figures"), dict) and isinstance(it.get("dataset"), str)):
+                raise ValueError(f"--with-figures {p}: not a 'boundcheck figures --json' summary")
+            out.append(dict(it, _source=str(p)))
+    return out
+
+
+def _figures_page(doc: _Doc, fs: dict) -> None:
+    """Section 5 on the real data: the figure and the agreement numbers."""
+    import matplotlib.image as mpimg
+
+    a = fs["agreement"]
+    ds = fs["dataset"]
+    doc.new_page()
+    doc.cont = f"Figures: {ds}"
+    num = {"covtype": "Figure 2", "mnist": "Figure 3"}.get(ds.split("-")[0], "Figure")
+    doc.heading(f"{num} on the real data: {ds} (Section 5)", 14)
+    cfg = fs.get("config") or {}
+    doc.text(f"Data-echoed SGD (Algorithm 1 with GD), batches sampled with replacement, learning rate tuned per "
+             f"(B, K) on a grid; {cfg.get('seeds', '?')} runs per point; device {fs.get('device', '?')}; "
+             f"{fs.get('columns', '?')} (B, K) columns, {fmt(fs.get('seconds'))} s. Source: {fs['_source']}.",
+             size=8.5, color="#333333")
+    png = fs["figures"].get("png")
+    if png and Path(png).is_file():
+        img = mpimg.imread(png)
+        h = min(5.2, TEXT_W * img.shape[0] / img.shape[1])
+        ax = doc.axes(h + 0.1, 1, left=0.0, bottom=0.05, top=0.05)[0]
+        ax.imshow(img)
+        ax.set_axis_off()
+    else:
+        doc.text(f"figure file missing: {png}", size=9, color=STATUS_COLOURS["unresolved"])
+    o = a.get("optimum") or {}
+    rows = [("optimal training loss (ours, certified)",
+             f"{fmt(o.get('ours_lower'), 6)} ≤ F* ≤ {fmt(o.get('ours_upper'), 6)} "
+             f"(gap {fmt(o.get('certified_gap'), 3)})"),
+            ("reported in the paper", fmt(o.get("reported"))),
+            ("phase transition (KT slope in K crosses 1/2)",
+             "B ≈ " + fmt(a.get("phase_transition_B"), 3)
+             + (f"  (bracket {a.get('phase_transition_bracket')})" if a.get("phase_transition_bracket") else ""))]
+    for r in a.get("noise_regime_lr_ratios") or []:
+        rows.append((f"lr(K=1)/lr(K max), noise regime, B = {r.get('B')}",
+                     f"{fmt(r.get('ratio'), 3)}  (theory ∝ 1/K: {fmt(r.get('theory'), 3)})"))
+    for r in a.get("curvature_regime_lr_ratios") or []:
+        rows.append((f"lr(K=1)/lr(K max), curvature regime, B = {r.get('B')}", f"{fmt(r.get('ratio'), 3)}  (theory ≈ 1)"))
+    doc.text("Agreement with the paper, in numbers:", size=9.5, weight="bold")
+    doc.table(["quantity", "value"], rows, [3.3, TEXT_W - 3.3], size=8)
+
+
 def _rates_pages(doc: _Doc, data: ReportData) -> None:
     R = data.rates or {}
     doc.new_page()
@@ -1695,6 +1759,8 @@ def _render_into(data: ReportData, path: Path) -> int:
             _lemma12_page(doc, data)
             if data.with_rates:
                 _rates_pages(doc, data)
+            for fs in data.figures:
+                _figures_page(doc, fs)
             doc.finish_page()
             return doc.pages
 

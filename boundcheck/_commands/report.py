@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--step-limit", type=float, default=_report.STEP_LIMIT, metavar="SECONDS",
                    help=f"time limit of one proof step (default {_report.STEP_LIMIT:g})")
     p.add_argument("--no-proofs", action="store_true", help="do not run the proof steps of proofs/")
+    p.add_argument("--with-figures", action="append", default=[], metavar="SUMMARY.json",
+                   help="include the real-data figures and agreement numbers of a previous "
+                        "'boundcheck figures --json SUMMARY.json' run (repeatable)")
     p.set_defaults(func=run)
 
 
@@ -49,6 +52,8 @@ def _command_line(args: argparse.Namespace) -> str:
         parts += ["--statement", s]
     if args.no_proofs:
         parts.append("--no-proofs")
+    for f in args.with_figures:
+        parts += ["--with-figures", f]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -64,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             args.out, args.statement, budget=args.budget, seed=args.seed, with_rates=args.with_rates,
             rates_grid=args.rates_grid, rates_seeds=args.rates_seeds, counterexample_dir=args.counterexample_dir,
             proofs_dir=False if args.no_proofs else True, step_limit=args.step_limit,
-            progress=lambda d, note: bar.update(d, note), command=_command_line(args))
+            progress=lambda d, note: bar.update(d, note), command=_command_line(args), figures=args.with_figures)
     finally:
         bar.close()
     c = {s: sum(r.status == s for r in data.records) for s in ("verified", "refuted", "unresolved")}
