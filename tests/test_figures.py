@@ -252,17 +252,19 @@ def test_agreement_numbers():
 def test_quick_configs_are_small():
     for ds in ("covtype", "mnist"):
         c = quick_config(ds)
-        assert len(c.Bs) * len(c.Ks) <= 8 and c.seeds <= 2 and len(c.lrs) == 13
+        assert len(c.Bs) * len(c.Ks) <= 6 and c.seeds <= 2 and len(c.lrs) == 13
 
 
 # ----------------------------------------------------------------------------- devices
-def test_torch_cpu_kernel_matches_numpy():
-    torch = pytest.importorskip("torch")
-    ds = _multi()
+@pytest.mark.parametrize("make", [_binary, _multi])
+def test_torch_cpu_column_matches_numpy(make):
+    pytest.importorskip("torch")
+    ds = make()
     opt = certified_optimum(ds, use_cache=False)
-    a = run_column(ds, opt, 8, 2, [0.5, 1.0, 2.0], seeds=2, max_steps=500, dtype="float64", device="cpu")
-    kern = _Kernel(ds, _Ops("cpu", "float64"), np.array([1.0]), 1, _EvalCV(ds, opt, None))
-    assert a is not None and kern is not None and torch is not None
+    kw = dict(seeds=2, max_steps=3000, dtype="float64", eval_size=100, lr_search="grid")
+    a = run_column(ds, opt, 8, 2, [0.5, 1.0, 2.0, 4.0], device="cpu", **kw)
+    b = run_column(ds, opt, 8, 2, [0.5, 1.0, 2.0, 4.0], device="torch-cpu", **kw)
+    assert a["hits"] == b["hits"] and a["tuned_lr"] == b["tuned_lr"]
 
 
 @pytest.mark.gpu
@@ -283,36 +285,48 @@ def test_cuda_column_matches_numpy():
 needs_data = pytest.mark.skipif(default_data_dir() is None, reason="no data dir (set BOUNDCHECK_DATA)")
 
 
-@needs_data
-def test_cli_quick_covtype(tmp_path):
-    """``boundcheck figures --dataset covtype --quick`` on the real LIBSVM file."""
+def _run_cli(tmp_path, *args, timeout=1800):
     env = dict(os.environ, BOUNDCHECK_CACHE=str(tmp_path / "cache"))
-    env.setdefault("BOUNDCHECK_DATA_CACHE", "")
     out = tmp_path / "out"
-    t = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "boundcheck", "figures", "--dataset", "covtype", "--quick",
-                        "--out", str(out)], capture_output=True, text=True, env=env, timeout=900)
+    p = subprocess.run([sys.executable, "-m", "boundcheck", "figures", *args, "--out", str(out)],
+                       capture_output=True, text=True, env=env, timeout=timeout)
     assert p.returncode == 0, p.stderr[-2000:]
+    return p, out
+
+
+@needs_data
+def test_cli_quick_covtype_reduced(tmp_path):
+    """``figures --quick`` on the real LIBSVM file, with K ∈ {1, 2} and one run per point (≈ 2 min).
+
+    Checks the shape that survives this small grid: at B = 1024 echoing is nearly free
+    (KT flat, BT halves); at B = 16 it is not (KT grows, and faster than at B = 1024).
+    """
+    p, out = _run_cli(tmp_path, "--dataset", "covtype", "--quick", "-K", "1,2", "--seeds", "1")
     assert "F* ∈ [0.5134858" in p.stdout
-    assert (out / "figure2_covtype_quick.png").is_file()
+    assert (out / "figure2_covtype_quick-custom.png").is_file()
+    data = json.loads((out / "figure2_covtype_quick-custom.json").read_text())
+    byB = {r["B"]: r for r in data["agreement"]["per_B"]}
+    assert byB[1024]["KT_slope"] < 0.3 and byB[1024]["BT_slope"] < -0.7
+    assert byB[16]["KT_slope"] > byB[1024]["KT_slope"] + 0.3
+    assert data["agreement"]["max_subsample_error_over_threshold"] < 0.2
+    assert data["optimum"]["gap"] < 1e-8
+
+
+@needs_data
+@pytest.mark.slow
+def test_cli_quick_covtype(tmp_path):
+    """The exact ``--quick`` grid (a few minutes on 2 cores)."""
+    p, out = _run_cli(tmp_path, "--dataset", "covtype", "--quick")
     data = json.loads((out / "figure2_covtype_quick.json").read_text())
-    agr = data["agreement"]
-    byB = {r["B"]: r for r in agr["per_B"]}
-    # the qualitative shape: small B noise-dominated (KT grows with K, BT flat),
-    # large B curvature-dominated (KT flat, BT falls)
-    assert byB[16]["KT_slope"] > 0.5 and byB[1024]["KT_slope"] < 0.5
-    assert agr["phase_transition_B"] is not None and 16 < agr["phase_transition_B"] < 1024
-    print(f"quick covtype: {time.monotonic() - t:.0f}s")
+    byB = {r["B"]: r for r in data["agreement"]["per_B"]}
+    assert byB[16]["KT_slope"] > byB[1024]["KT_slope"] + 0.3
+    assert byB[16]["lr_slope"] < 0  # the tuned rate falls with K where noise matters
 
 
 @needs_data
 @pytest.mark.slow
 def test_cli_quick_mnist(tmp_path):
-    env = dict(os.environ, BOUNDCHECK_CACHE=str(tmp_path / "cache"))
-    out = tmp_path / "out"
-    p = subprocess.run([sys.executable, "-m", "boundcheck", "figures", "--dataset", "mnist", "--quick",
-                        "--out", str(out)], capture_output=True, text=True, env=env, timeout=3600)
-    assert p.returncode == 0, p.stderr[-2000:]
+    p, out = _run_cli(tmp_path, "--dataset", "mnist", "--quick", timeout=7200)
     assert (out / "figure3_mnist_quick.png").is_file()
 
 

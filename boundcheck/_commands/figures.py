@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cache", action="store_true", help="recompute everything; write no cache")
     p.add_argument("-B", "--batch-sizes", type=_ints, default=None, help="override the B grid, e.g. 16,1024")
     p.add_argument("-K", "--echo-factors", type=_ints, default=None, help="override the K grid, e.g. 1,2,4,8")
-    p.add_argument("--seeds", type=int, default=None, help="runs per point (full grid: 20 on a GPU, 5 on CPU)")
+    p.add_argument("--seeds", type=int, default=None, help="runs per point (full grid: 20 on a GPU, 3 on CPU)")
     p.add_argument("--max-steps", type=int, default=None, help="cap on SGD steps per run")
     p.add_argument("--eval-size", default=None,
                    help="training-loss evaluation rows: an integer subsample size or 'all'")
