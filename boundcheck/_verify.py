@@ -109,6 +109,9 @@ def verify_statement(st: Statement, *, budget: float, seed: int = 0, out_dir: Pa
         status = "unresolved"
     worst = r.best_ratio if math.isfinite(r.best_ratio) else None
     slack = r.smallest_slack if math.isfinite(r.smallest_slack) else None
+    if r.found:  # a refuted statement's figures are those of its (shrunk, re-checked) counterexample
+        worst = r.counterexample["check"].get("ratio")  # None when RHS ≤ 0 there (LHS > RHS still)
+        slack = None if worst is None else 1 - worst
     how = {"exact": "exact expectation (finite support, enumerated)", "none": "deterministic",
            "monte-carlo": "Monte Carlo"}[st.expectation]
     return Record(st.id, status, r.trials, worst, slack, path, st.corrected_by, st.corrects, st.correction,
