@@ -1615,9 +1615,7 @@ def load_figures_summaries(paths: Sequence[str | os.PathLike]) -> list[dict]:
 
 
 def _figures_page(doc: _Doc, fs: dict) -> None:
-    """Section 5 on the real data: the figure and the agreement numbers."""
-    import matplotlib.image as mpimg
-
+    """Section 5 on the real data: the agreement numbers, then the figure on a landscape page."""
     a = fs["agreement"]
     ds = fs["dataset"]
     doc.new_page()
@@ -1630,12 +1628,9 @@ def _figures_page(doc: _Doc, fs: dict) -> None:
              f"{fs.get('columns', '?')} (B, K) columns, {fmt(fs.get('seconds'))} s. Source: {fs['_source']}.",
              size=8.5, color="#333333")
     png = fs["figures"].get("png")
-    if png and Path(png).is_file():
-        img = mpimg.imread(png)
-        h = min(5.2, TEXT_W * img.shape[0] / img.shape[1])
-        ax = doc.axes(h + 0.1, 1, left=0.0, bottom=0.05, top=0.05)[0]
-        ax.imshow(img)
-        ax.set_axis_off()
+    have_png = bool(png) and Path(png).is_file()
+    if have_png:
+        doc.text(f"The figure ({png}) is on the next, landscape page.", size=8.5, color="#555555")
     else:
         doc.text(f"figure file missing: {png}", size=9, color=STATUS_COLOURS["unresolved"])
     o = a.get("optimum") or {}
@@ -1653,6 +1648,10 @@ def _figures_page(doc: _Doc, fs: dict) -> None:
         rows.append((f"lr(K=1)/lr(K max), curvature regime, B = {r.get('B')}", f"{fmt(r.get('ratio'), 3)}  (theory ≈ 1)"))
     doc.text("Agreement with the paper, in numbers:", size=9.5, weight="bold")
     doc.table(["quantity", "value"], rows, [3.3, TEXT_W - 3.3], size=8)
+    if have_png:
+        import shutil
+        _landscape_image_page(doc, f"{num}: {ds} — steps KT, samples BT and tuned learning rate vs K",
+                              lambda path: shutil.copyfile(png, path))
 
 
 def _rates_pages(doc: _Doc, data: ReportData) -> None:
@@ -1708,21 +1707,20 @@ def _rates_pages(doc: _Doc, data: ReportData) -> None:
         _rates_plot_page(doc, m, res, _rates)
 
 
-def _rates_plot_page(doc: _Doc, m: str, res: dict, _rates: Any) -> None:
-    """One landscape page with ``plot_rates``' figure for method ``m``."""
+def _landscape_image_page(doc: _Doc, title: str, make_png: Callable[[str], None]) -> None:
+    """One landscape page holding an image made by ``make_png(path)`` (a wide figure)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     doc.finish_page()
     W, H = PAGE_H, PAGE_W
     fig = Figure(figsize=(W, H))
     FigureCanvasAgg(fig)
-    fig.text(ML / W, 1 - 0.55 / H, clean_text(f"Rates: echoed {m}, measured vs bounds (plot_rates)"), fontsize=13,
-             weight="bold", parse_math=False, va="baseline")
+    fig.text(ML / W, 1 - 0.55 / H, clean_text(title), fontsize=13, weight="bold", parse_math=False, va="baseline")
     try:
         import matplotlib.image as mpimg
         with tempfile.TemporaryDirectory() as td:
-            png = os.path.join(td, f"rates-{m}.png")
-            _rates.plot_rates(res, png)
+            png = os.path.join(td, "page.png")
+            make_png(png)
             img = mpimg.imread(png)
         avail_w, avail_h = W - ML - MR, H - 0.8 - MB
         w = min(avail_w, avail_h * img.shape[1] / img.shape[0])
@@ -1731,12 +1729,18 @@ def _rates_plot_page(doc: _Doc, m: str, res: dict, _rates: Any) -> None:
         ax.imshow(img, interpolation="antialiased")
         ax.set_axis_off()
     except Exception as exc:  # noqa: BLE001
-        fig.text(0.5, 0.5, clean_text(f"plot_rates failed: {type(exc).__name__}: {exc}"), ha="center",
+        fig.text(0.5, 0.5, clean_text(f"{title}: figure failed: {type(exc).__name__}: {exc}"), ha="center",
                  color=STATUS_COLOURS["refuted"], parse_math=False)
     doc.pages += 1
     fig.text(ML / W, 0.35 / H, clean_text(doc.footer), fontsize=7, color="#777777", parse_math=False)
     fig.text(1 - MR / W, 0.35 / H, f"page {doc.pages}", fontsize=7, color="#777777", ha="right", parse_math=False)
     doc.pdf.savefig(fig)
+
+
+def _rates_plot_page(doc: _Doc, m: str, res: dict, _rates: Any) -> None:
+    """One landscape page with ``plot_rates``' figure for method ``m``."""
+    _landscape_image_page(doc, f"Rates: echoed {m}, measured vs bounds (plot_rates)",
+                          lambda path: _rates.plot_rates(res, path))
 
 
 def _render_into(data: ReportData, path: Path) -> int:
