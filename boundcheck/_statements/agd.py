@@ -120,7 +120,8 @@ def _lemma12_eval(owner):
         lhs, rho_c, b, et, _ = stability_run(st, p, cm.AGD, _agd_state)
         viol = {}
         if owner.id == "lemma12":
-            viol["lambda_init >= 1 (explicit constant's hypothesis)"] = np.asarray(nm.to_float(p["lam0"]), dtype=float) < 1
+            viol["lambda_init >= 0 (explicit constant's hypothesis, proved in proofs/lemma12.py)"] = \
+                np.asarray(nm.to_float(p["lam0"]), dtype=float) < 0
         return lhs, statement.bound_value({"eta": et, "K": st["K"], "rho": rho_c, "B": st["B"], "beta": b}), viol
     return evaluate
 
