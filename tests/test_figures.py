@@ -16,6 +16,7 @@ from boundcheck import _algorithms as alg
 from boundcheck._data import Dataset, default_data_dir
 from boundcheck._figures import (
     SweepConfig,
+    _VERSION,
     _EvalCV,
     _Kernel,
     _Ops,
@@ -101,14 +102,60 @@ def test_certified_optimum_is_cached(tmp_path):
     assert a.upper == b.upper and np.array_equal(a.w, b.w)
 
 
-# ----------------------------------------------------------------------------- kernel = Algorithm 1
 @pytest.mark.parametrize("make", [_binary, _multi])
-def test_kernel_matches_reference_echo(make):
-    """The batched kernel takes exactly the steps of Algorithm 1 with GD (reference echo)."""
+@pytest.mark.parametrize("l2", [1e-3, 0.05])
+def test_certified_optimum_regularised_brackets_lbfgs(make, l2):
+    """F_λ = F + (λ/2)‖w‖²: the bracket contains an independent L-BFGS minimum, no point beats it."""
+    import scipy.optimize
+
+    ds = make()
+    opt = certified_optimum(ds, l2=l2, use_cache=False)
+    assert opt.l2 == l2 and opt.lower <= opt.upper and opt.gap < 1e-9
+    assert opt.gap > 0  # the rounding allowance: a computed gap of 0 is never reported as exact
+    assert opt.upper == pytest.approx(float(full_loss(ds, opt.w, l2=l2)), abs=1e-14)
+    assert opt.loss_at_optimum == pytest.approx(float(full_loss(ds, opt.w)), abs=1e-14)
+    assert opt.loss_at_optimum < opt.upper  # the regulariser is positive at ŵ ≠ 0
+    shape = ds.param_shape
+    r = scipy.optimize.minimize(lambda v: _value_grad(ds, v.reshape(shape), l2=l2)[0], np.zeros(int(np.prod(shape))),
+                                jac=lambda v: _value_grad(ds, v.reshape(shape), l2=l2)[1].ravel(), method="L-BFGS-B",
+                                options={"gtol": 1e-12, "ftol": 0, "maxiter": 5000})
+    assert opt.lower <= r.fun + 1e-12
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        assert full_loss(ds, opt.w + 0.2 * rng.standard_normal(shape), l2=l2) >= opt.lower
+    # the unregularised optimum is a different number, and a different cache entry
+    assert certified_optimum(ds, use_cache=False).upper < opt.upper
+
+
+def test_regularised_value_grad_is_the_derivative():
+    ds = _multi(n=100)
+    rng = np.random.default_rng(5)
+    w, v = rng.standard_normal(ds.param_shape), rng.standard_normal(ds.param_shape)
+    f, g = _value_grad(ds, w, l2=0.3)
+    h = 1e-6
+    fd = (_value_grad(ds, w + h * v, l2=0.3)[0] - _value_grad(ds, w - h * v, l2=0.3)[0]) / (2 * h)
+    assert float(np.sum(g * v)) == pytest.approx(fd, rel=1e-7)
+    assert f == pytest.approx(_value_grad(ds, w)[0] + 0.15 * float(np.sum(w * w)), rel=1e-14)
+
+
+def test_certified_optimum_rejects_bad_l2():
+    for bad in (-1e-3, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="l2"):
+            certified_optimum(_binary(n=50), l2=bad, use_cache=False)
+        with pytest.raises(ValueError, match="l2"):
+            SweepConfig("mnist", (4,), (1,), (0.1,), seeds=1, max_steps=20, eval_size=None, l2=bad)
+
+
+# ----------------------------------------------------------------------------- kernel = Algorithm 1
+@pytest.mark.parametrize("l2", [0.0, 0.02])
+@pytest.mark.parametrize("make", [_binary, _multi])
+def test_kernel_matches_reference_echo(make, l2):
+    """The batched kernel takes exactly the steps of Algorithm 1 with GD (reference echo);
+    with λ > 0 the inner objective of each batch is f̄_ξ + (λ/2)‖w‖²."""
     ds = make()
     lrs = np.array([0.1, 0.5, 2.0])
     S, B, K, T = 2, 7, 3, 4
-    opt = certified_optimum(ds, use_cache=False)
+    opt = certified_optimum(ds, l2=l2, use_cache=False)
     kern = _Kernel(ds, _Ops("cpu", "float64"), lrs, S, _EvalCV(ds, opt, None))
     idx = np.stack([_batch_indices(s, B, ds.n, 0, T) for s in range(S)], axis=1)  # (T, S, B)
     for t in range(T):
@@ -118,7 +165,14 @@ def test_kernel_matches_reference_echo(make):
     for s in range(S):
         for c, lr in enumerate(lrs):
             got = kern.params(s, c)
-            if ds.loss == "logistic":
+            if l2:  # F_λ on each batch, through the full-data value/gradient of a one-batch data set
+                w = np.zeros(ds.param_shape)
+                for t in range(T):
+                    sub = Dataset("b", ds.X[idx[t, s]], ds.y[idx[t, s]], ds.loss, ds.n_classes, ds.intercept)
+                    for _ in range(K):
+                        w = w - lr * _value_grad(sub, w, l2=l2)[1]
+                want = w
+            elif ds.loss == "logistic":
                 batches = [batch_objective("logistic", {"x": ds.X[idx[t, s]], "y": ds.y[idx[t, s]]}) for t in range(T)]
                 m = alg.gradient_descent()
                 r = alg.echo(m, np.zeros(ds.d), m.init(eta=lr), batches, K)
@@ -135,10 +189,11 @@ def test_kernel_matches_reference_echo(make):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("l2", [0.0, 0.01])
 @pytest.mark.parametrize("make", [_binary, _multi])
-def test_excess_estimate_kernel_vs_float64_and_exact(make):
+def test_excess_estimate_kernel_vs_float64_and_exact(make, l2):
     ds = make(n=2000) if make is _binary else make(n=1500)
-    opt = certified_optimum(ds, use_cache=False)
+    opt = certified_optimum(ds, l2=l2, use_cache=False)
     rows = np.sort(np.random.default_rng(0).choice(ds.n, 300, replace=False))
     lrs = np.array([0.3, 1.0])
     for cv in (_EvalCV(ds, opt, None), _EvalCV(ds, opt, rows)):
@@ -149,7 +204,7 @@ def test_excess_estimate_kernel_vs_float64_and_exact(make):
         est = kern.eval_excess()
         Ws = np.stack([kern.params(s, c) for s in range(2) for c in range(2)])
         np.testing.assert_allclose(est.ravel(), cv.estimate(ds, Ws), rtol=1e-9, atol=1e-12)
-        exact = full_loss(ds, Ws) - opt.upper
+        exact = full_loss(ds, Ws, l2=l2) - opt.upper
         if cv.full:
             np.testing.assert_allclose(est.ravel(), exact, rtol=1e-9, atol=1e-12)
         assert abs(cv.estimate(ds, opt.w[None])[0]) < 1e-12  # zero at ŵ
@@ -247,6 +302,33 @@ def test_agreement_numbers():
     assert agr["optimum"]["reported"] == 0.54
     assert agr["optimum"]["difference"] == pytest.approx(0.5135 - 0.54)
     assert agreement(_fake_result({16: 1.0, 64: 0.9}))["phase_transition_B"] is None
+    assert agr["optimum"]["l2"] == 0.0 and agr["optimum"]["unregularised_loss_at_optimum"] == 0.5135
+
+
+def test_agreement_with_regularised_objective():
+    res = _fake_result({16: 1.0, 1024: 0.0})
+    res["config"]["dataset"] = "mnist"
+    res["config"]["l2"] = 1e-3
+    res["optimum"] = {"upper": 0.3383, "lower": 0.3383, "gap": 1e-11, "l2": 1e-3, "loss_at_optimum": 0.2846}
+    o = agreement(res)["optimum"]
+    assert o["l2"] == 1e-3 and o["objective"].startswith("F + ")
+    assert o["unregularised_difference"] == pytest.approx(0.2846 - 0.3)
+    assert o["reported_is_not_unregularised_optimum"] is True
+
+
+def test_sweep_key_depends_on_l2_only_when_set():
+    ds = _binary(n=100)
+    opt = certified_optimum(ds, use_cache=False)
+    base = SweepConfig("covtype", (4,), (1,), (0.1,), seeds=1, max_steps=20, eval_size=None)
+    from dataclasses import asdict, replace
+    assert base.l2 == 0.0 and replace(base, l2=1e-3).key(ds, opt) != base.key(ds, opt)
+    # the unregularised key is the one computed before l2 existed (cached sweeps stay valid)
+    import hashlib
+    d = {k: v for k, v in asdict(base).items() if k not in ("Bs", "Ks", "name", "l2")}
+    d.update(version=_VERSION, files=sorted(ds.files.items()), fstar=round(opt.upper, 12))
+    assert base.key(ds, opt) == hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    with pytest.raises(ValueError, match="l2"):
+        sweep(replace(base, l2=1e-3), dataset=ds, optimum=opt, use_cache=False, progress=False)
 
 
 def test_quick_configs_are_small():
