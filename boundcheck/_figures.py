@@ -508,14 +508,17 @@ class _Ops:
             return self.t.sigmoid(x)
         return np.exp(-np.logaddexp(0, -x))
 
-    def log_softmax(self, Z: Any) -> Any:
-        return self.t.log_softmax(Z, dim=-1) if self.torch else _log_softmax(Z)
-
-    def softmax(self, Z: Any) -> Any:
+    def logsumexp(self, Z: Any, axis: int) -> Any:
         if self.torch:
-            return self.t.softmax(Z, dim=-1)
-        E = np.exp(Z - Z.max(axis=-1, keepdims=True))
-        return E / E.sum(axis=-1, keepdims=True)
+            return self.t.logsumexp(Z, dim=axis)
+        m = Z.max(axis=axis, keepdims=True)
+        return np.log(np.exp(Z - m).sum(axis=axis)) + np.squeeze(m, axis)
+
+    def softmax(self, Z: Any, axis: int = -1) -> Any:
+        if self.torch:
+            return self.t.softmax(Z, dim=axis)
+        E = np.exp(Z - Z.max(axis=axis, keepdims=True))
+        return E / E.sum(axis=axis, keepdims=True)
 
     def swap(self, a: Any) -> Any:  # transpose the last two axes
         return a.transpose(-1, -2) if self.torch else np.swapaxes(a, -1, -2)
@@ -523,12 +526,12 @@ class _Ops:
     def mean0(self, a: Any) -> Any:
         return a.mean(dim=0) if self.torch else a.mean(axis=0)
 
-    def take_class(self, ls: Any, y: Any) -> Any:
-        """ls: (M, R, C), y: (M,) → ls[m, r, y[m]]  (M, R)."""
+    def take_class(self, Z: Any, y: Any) -> Any:
+        """Z: (S, M, C, L), y: (M,) → Z[s, m, y[m], l]  (S, M, L)."""
         if self.torch:
-            idx = y.view(-1, 1, 1).expand(ls.shape[0], ls.shape[1], 1)
-            return self.t.gather(ls, 2, idx).squeeze(2)
-        return np.take_along_axis(ls, y[:, None, None], axis=2)[..., 0]
+            idx = y.view(1, -1, 1, 1).expand(Z.shape[0], Z.shape[1], 1, Z.shape[3])
+            return self.t.gather(Z, 2, idx).squeeze(2)
+        return np.take_along_axis(Z, y[None, :, None, None], axis=2)[:, :, 0, :]
 
     def isfinite(self, a: Any) -> Any:
         return self.t.isfinite(a) if self.torch else np.isfinite(a)
@@ -607,14 +610,22 @@ class _Kernel:
     """Data-echoed SGD (Algorithm 1, inner method = GD) for R = S·L runs as one array program.
 
     Runs are indexed by (seed s, learning rate l).  All learning rates of a seed see the
-    same batches (common random numbers): X_b has shape (S, B, d), the parameters
-    W have shape (S, d, L) (binary) or (S, d, L·C) (multinomial), so one batched matmul
-    gives every run's batch gradient.  Learning rates that are done or pruned are dropped
-    from the arrays (``keep``).
+    same batches (common random numbers): X_b has shape (S, B, d), the parameters W have
+    shape (S, d, C·L), class-major (column c·L + l is class c of learning rate l; C = 1
+    for the binary loss), so one batched matmul gives every run's batch gradient and the
+    softmax reductions over classes run over a strided axis, not a short last one.
+    Learning rates that are done or pruned are dropped from the arrays (``keep``).
+
+    Evaluation logits.  The loss criterion needs Z_e = X_e W on the evaluation rows after
+    every step (M·d·C·L flops per seed).  For small batches it is cheaper to carry Z_e along:
+    a step W' = (1 − ηλ)W − (η/B) X_bᵀΓ gives Z_e' = (1 − ηλ)Z_e − (η/B)(X_e X_bᵀ)Γ, with the
+    M×B matrix X_e X_bᵀ formed once per batch and reused for its K echoes.  ``carry`` is
+    chosen by flop count; Z_e is recomputed from W every ``resync`` steps and whenever runs
+    are dropped, so float32 drift stays bounded (tested against the direct evaluation).
     """
 
     def __init__(self, ds: Dataset, ops: _Ops, lrs: np.ndarray, S: int, cv: _EvalCV,
-                 chunk_rows: int = 65536) -> None:
+                 chunk_rows: int = 65536, carry: bool | None = None, resync: int = 64, echo: int = 1) -> None:
         self.ds, self.ops = ds, ops
         self.S = S
         self.C = ds.n_classes if ds.loss == "softmax" else 1
@@ -626,12 +637,13 @@ class _Kernel:
         self.l2 = cv.l2
         rows = np.arange(ds.n) if cv.full else np.asarray(cv.rows)
         self.Xe = ops.asarray(ds.X[rows])
+        C = self.C
         if not cv.full:
-            self.cv_zhat = ops.asarray(cv.zhat)
+            self.cv_zhat = ops.asarray(cv.zhat if C == 1 else cv.zhat[:, :, None])  # (M[, C, 1])
             self.cv_lhat = ops.asarray(cv.lhat)
-            self.cv_a = ops.asarray(cv.a)
-            self.cv_g = ops.asarray(cv.g)
-            self.cv_w = ops.asarray(cv.w)
+            self.cv_a = ops.asarray(cv.a if C == 1 else cv.a[:, :, None])
+            self.cv_g = ops.asarray(cv.g if C == 1 else cv.g[None, :, :, None])  # (d[, ...])
+            self.cv_w = ops.asarray(cv.w if C == 1 else cv.w[None, :, :, None])
             if ds.loss == "logistic":
                 self.cv_b = ops.asarray(cv.b)
                 self.cv_H = ops.asarray(cv.H)
@@ -640,93 +652,139 @@ class _Kernel:
         self.M = len(rows)
         self.chunk = chunk_rows
         self.set_lrs(np.asarray(lrs, dtype=np.float64))
-        shape = (S, self.d, self.L * self.C)
-        self.W = ops.asarray(np.zeros(shape))
+        self.W = ops.asarray(np.zeros((S, self.d, C * self.L)))
+        if carry is None:  # per step: direct M·d·CL  vs  carried M·B·CL + M·d·B/K (B unknown yet: decided in batch())
+            carry = "auto"
+        self.carry_mode = carry
+        self.carry = False
+        self.resync = resync
+        self.echo = max(int(echo), 1)
+        self.Ze = None  # carried evaluation logits (S, M, C·L), when carrying
+        self.since_sync = 0
 
     def set_lrs(self, lrs: np.ndarray) -> None:
         self.lrs = lrs
         self.L = len(lrs)
-        lr = np.repeat(lrs, self.C)[None, None, :]  # (1, 1, L·C)
+        lr = np.tile(lrs, self.C)[None, None, :]  # (1, 1, C·L), class-major
         self.lr = self.ops.asarray(lr)
+
+    def _pcols(self, cols: np.ndarray, L_old: int) -> np.ndarray:
+        return (np.arange(self.C)[:, None] * L_old + cols[None, :]).ravel()
 
     def keep(self, cols: np.ndarray) -> None:
         """Keep only learning rates ``cols`` (indices into the current ones)."""
         cols = np.asarray(cols, dtype=np.int64)
-        pcols = (cols[:, None] * self.C + np.arange(self.C)[None, :]).ravel()
-        self.W = self.W[:, :, self.ops.index(pcols)]
+        pcols = self.ops.index(self._pcols(cols, self.L))
+        self.W = self.W[:, :, pcols]
+        if self.Ze is not None:
+            self.Ze = self.Ze[:, :, pcols]
         self.set_lrs(self.lrs[cols])
 
     def batch(self, idx: np.ndarray) -> None:
-        i = self.ops.index(idx)  # (S, B)
+        o = self.ops
+        i = o.index(idx)  # (S, B)
         self.Xb = self.X[i]  # (S, B, d)
+        B = self.Xb.shape[1]
         if self.yf is not None:
             self.yb = self.yf[i][:, :, None]  # (S, B, 1)
         else:
             yb = self.yi[i]  # (S, B)
-            if self.ops.torch:
-                Y = self.ops.t.nn.functional.one_hot(yb, self.C).to(self.ops.dtype)
+            if o.torch:
+                Y = o.t.nn.functional.one_hot(yb, self.C).to(o.dtype)
             else:
-                Y = np.zeros(yb.shape + (self.C,), dtype=self.ops.dtype)
+                Y = np.zeros(yb.shape + (self.C,), dtype=o.dtype)
                 np.put_along_axis(Y, yb[..., None], 1.0, axis=-1)
-            self.Yb = Y[:, :, None, :]  # (S, B, 1, C)
+            self.Yb = Y[:, :, :, None]  # (S, B, C, 1)
+        if self.carry_mode == "auto":
+            CL, d, M = self.C * self.L, self.d, self.M
+            fits = self.S * M * CL * 4 <= 2**29  # the carried logits must stay small
+            self.carry = bool(fits and M * B * CL + M * d * B / self.echo < 0.7 * M * d * CL)
+        else:
+            self.carry = bool(self.carry_mode)
+        if self.carry:
+            self.XeXb = self.Xe @ o.swap(self.Xb)  # (S, M, B)
+            if self.Ze is None:
+                self._sync()
+        else:
+            self.Ze = None
+
+    def _sync(self) -> None:
+        self.Ze = self.Xe @ self.W  # (S, M, C·L)
+        self.since_sync = 0
 
     def step(self) -> None:
         """One GD step on the current batch for every run: W ← W − η ∇f̄_ξ(W)  (+ λW with l2 = λ)."""
         o = self.ops
-        Z = self.Xb @ self.W  # (S, B, L·C)
+        Z = self.Xb @ self.W  # (S, B, C·L)
         B = Z.shape[1]
         if self.yf is not None:
             coef = -o.sigmoid(-Z * self.yb) * self.yb  # ℓ'(y z) y
         else:
             S, L, C = self.S, self.L, self.C
-            coef = (o.softmax(Z.reshape(S, B, L, C)) - self.Yb).reshape(S, B, L * C)
-        G = o.swap(self.Xb) @ coef  # (S, d, L·C)
+            coef = (o.softmax(Z.reshape(S, B, C, L), 2) - self.Yb).reshape(S, B, C * L)
+        G = o.swap(self.Xb) @ coef  # (S, d, C·L)
         if self.l2:
             self.W = self.W - self.lr * (G / B + self.l2 * self.W)
         else:
             self.W = self.W - (self.lr / B) * G
+        if self.carry:
+            self.since_sync += 1
+            if self.since_sync >= self.resync:
+                self._sync()
+            else:
+                upd = self.XeXb @ coef  # (S, M, C·L)
+                if self.l2:
+                    self.Ze = self.Ze - self.lr * (upd / B + self.l2 * self.Ze)
+                else:
+                    self.Ze = self.Ze - (self.lr / B) * upd
+
+    def _logits(self, sl: slice) -> Any:
+        """Evaluation logits of rows ``sl``: (S, m, C·L)."""
+        if self.carry and self.Ze is not None:
+            return self.Ze[:, sl]
+        return self.Xe[sl] @ self.W
 
     def eval_excess(self) -> Any:
         """Estimate of F(w) − F(ŵ) for every run (see :class:`_EvalCV`): shape (S, L)."""
         o = self.ops
         W = self.W
-        S, L, C, d = self.S, self.L, self.C, self.d
-        Wf = o.swap(o.swap(W).reshape(S * L * C, d))  # (d, S·L·C), column (s, l, c)
+        S, L, C = self.S, self.L, self.C
         full = self.cv.full
         tot = None
         for sl in _chunks(self.M, self.chunk):
-            Ze = self.Xe[sl] @ Wf  # (m, S·L·C)
+            Ze = self._logits(sl)  # (S, m, C·L)
             if self.ye_f is not None:
-                part = o.softplus(-Ze * self.ye_f[sl][:, None])
+                part = o.softplus(-Ze * self.ye_f[sl][None, :, None])
                 if not full:
-                    dl = Ze - self.cv_zhat[sl][:, None]
-                    part = part - self.cv_lhat[sl][:, None] - self.cv_a[sl][:, None] * dl \
-                        - 0.5 * self.cv_b[sl][:, None] * dl * dl
+                    dl = Ze - self.cv_zhat[sl][None, :, None]
+                    part = part - self.cv_lhat[sl][None, :, None] - self.cv_a[sl][None, :, None] * dl \
+                        - 0.5 * self.cv_b[sl][None, :, None] * dl * dl
+                part = part.sum(1)  # (S, L)
             else:
-                Z3 = Ze.reshape(Ze.shape[0], S * L, C)
-                part = -o.take_class(o.log_softmax(Z3), self.ye_i[sl])
+                Z4 = Ze.reshape(S, Ze.shape[1], C, L)
+                part = o.logsumexp(Z4, 2) - o.take_class(Z4, self.ye_i[sl])  # (S, m, L)
                 if not full:
-                    lin = (self.cv_a[sl][:, None, :] * (Z3 - self.cv_zhat[sl][:, None, :])).sum(-1)
-                    part = part - self.cv_lhat[sl][:, None] - lin
-            part = part.sum(0)
+                    lin = (self.cv_a[sl][None] * (Z4 - self.cv_zhat[sl][None])).sum(2)  # (S, m, L)
+                    part = part - self.cv_lhat[sl][None, :, None] - lin
+                part = part.sum(1)  # (S, L)
             tot = part if tot is None else tot + part
-        est = tot / self.M  # (S·L,)
+        est = tot / self.M  # (S, L)
         if self.l2:
-            sq = (W * W).sum(1).reshape(S, L, C).sum(-1).reshape(S * L)  # ‖w‖² per run
+            sq = (W * W).sum(1).reshape(S, C, L).sum(1)  # ‖w‖² per run
             est = est + 0.5 * self.l2 * sq - (0.0 if full else self.cv.reg_hat)
         if full:
-            return est.reshape(S, L) - self.cv.F
+            return est - self.cv.F
         if self.ye_f is not None:
-            D = o.swap(W).reshape(S * L, d) - self.cv_w[None, :]  # (S·L, d)
-            est = est + D @ self.cv_g + 0.5 * ((D @ self.cv_H) * D).sum(-1)
+            D = W[:, :, :] - self.cv_w[None, :, None]  # (S, d, L)
+            est = est + (D * self.cv_g[None, :, None]).sum(1) + 0.5 * (D * (self.cv_H @ D)).sum(1)
         else:
-            D = W.reshape(S, d, L, C) - self.cv_w[None, :, None, :]
-            est = est + (D * self.cv_g[None, :, None, :]).sum(-1).sum(1).reshape(S * L)
-        return est.reshape(S, L)
+            D = W.reshape(S, self.d, C, L) - self.cv_w  # (S, d, C, L)
+            est = est + (D * self.cv_g).sum(2).sum(1)
+        return est
 
     def params(self, s: int, col: int) -> np.ndarray:
         """Current parameters of run (seed s, current lr column col), float64, ds.param_shape."""
-        w = self.ops.numpy(self.W[s, :, col * self.C:(col + 1) * self.C]).astype(np.float64)
+        w = self.ops.numpy(self.W[s].reshape(self.d, self.C, self.L)[:, :, col]).astype(np.float64)
         return w[:, 0] if self.C == 1 else w
 
 
@@ -759,7 +817,7 @@ def _run_lrs(ds: Dataset, opt: CertifiedOptimum, ops: _Ops, B: int, K: int, lrs:
     LB exceeds the best complete mean (or the given ``bound``) it cannot be the minimiser.
     """
     S, L = len(seeds), len(lrs)
-    kern = _Kernel(ds, ops, lrs, S, cv)
+    kern = _Kernel(ds, ops, lrs, S, cv, echo=K)
     thresh = tol * opt.upper
     hits = np.full((S, L), -1, dtype=np.int64)
     status = ["running"] * L
@@ -980,7 +1038,8 @@ def quick_config(dataset: str) -> SweepConfig:
     """The reduced grid: minutes on 2 CPU cores; enough to show both regimes."""
     coarse = tuple(float(x) for x in lr_grid()[::5])  # 0.01 … 10 in steps of 10^(1/4)
     if dataset == "mnist":
-        return SweepConfig("mnist", (16, 512), (1, 2, 4), coarse, seeds=2, max_steps=6000, eval_size=1024,
+        # with λ = 1e-3: B = 128 is noise-dominated (KT ∝ K), B = 4096 curvature-dominated
+        return SweepConfig("mnist", (128, 4096), (1, 2, 4), coarse, seeds=2, max_steps=50000, eval_size=1024,
                            lr_search="grid", name="quick", l2=DEFAULT_L2["mnist"])
     return SweepConfig(dataset, (16, 1024), (1, 2, 4), coarse, seeds=2, max_steps=40000, eval_size=2048,
                        lr_search="grid", name="quick", l2=DEFAULT_L2.get(dataset, 0.0))

@@ -210,6 +210,40 @@ def test_excess_estimate_kernel_vs_float64_and_exact(make, l2):
         assert abs(cv.estimate(ds, opt.w[None])[0]) < 1e-12  # zero at ŵ
 
 
+@pytest.mark.parametrize("l2", [0.0, 0.01])
+@pytest.mark.parametrize("make", [_binary, _multi])
+def test_carried_evaluation_logits_match_direct(make, l2):
+    """Carrying X_e W through the steps (small-batch path) = recomputing it, across resyncs and dropped runs."""
+    ds = make(n=800)
+    opt = certified_optimum(ds, l2=l2, use_cache=False)
+    rows = np.sort(np.random.default_rng(1).choice(ds.n, 200, replace=False))
+    lrs = np.array([0.05, 0.3, 1.0, 3.0])
+    out = {}
+    variants = [(False, "cpu"), (True, "cpu")]
+    try:
+        import torch  # noqa: F401
+        variants.append((True, "torch-cpu"))
+    except ImportError:
+        pass
+    for carry, dev in variants:
+        for cv in (_EvalCV(ds, opt, None), _EvalCV(ds, opt, rows)):
+            kern = _Kernel(ds, _Ops(dev, "float64"), lrs, 2, cv, carry=carry, resync=7)
+            curve = []
+            for t in range(6):
+                kern.batch(np.stack([_batch_indices(s, 5, ds.n, t, 1)[0] for s in range(2)]))
+                for _ in range(3):
+                    kern.step()
+                    curve.append(np.array(kern.ops.numpy(kern.eval_excess())))
+                if t == 2:
+                    kern.keep(np.array([0, 2, 3]))
+            assert kern.carry is carry
+            out[carry, dev, cv.full] = curve
+    for full in (True, False):
+        for key in variants[1:]:
+            for a, b in zip(out[False, "cpu", full], out[key + (full,)]):
+                np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+
+
 # ----------------------------------------------------------------------------- one column
 def test_run_column_definitions_and_pruning_is_exact():
     ds = _binary(n=3000, noise=0.5)
