@@ -1264,7 +1264,7 @@ def make_figures(result: dict, out_dir: str | os.PathLike, *, fig_number: int | 
             ax2.tick_params(axis="y", colors="goldenrod")
         else:
             ax2.tick_params(axis="y", which="both", colors="goldenrod", labelright=False)
-    axes[0][0].set_ylabel(f"to within {100 * cfg['tol']:g}% of F*")
+    axes[0][0].set_ylabel(f"to within {100 * cfg['tol']:g}% of " + ("F_λ*" if cfg.get("l2") else "F*"))
     h1, l1 = axes[0][0].get_legend_handles_labels()
     h2 = [plt.Line2D([], [], color="goldenrod", marker="^", ls="--")]
     fig.legend(h1 + h2, l1 + ["tuned η"], loc="lower center", ncol=3, fontsize=8, frameon=False)

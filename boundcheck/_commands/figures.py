@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             cfg = full_config(ds, cpu=dev == "cpu")
             if dev == "cpu" and ds == "mnist":
-                print("boundcheck: warning: the full MNIST grid on CPU takes days; use --quick, a GPU, "
-                      "or a smaller grid (-B/-K/--seeds)", file=sys.stderr)
+                print("boundcheck: warning: the full MNIST grid on CPU takes many hours (B = 16 needs ~10⁵ steps "
+                      "per K); use --quick, a GPU, or a smaller grid (-B/-K/--seeds)", file=sys.stderr)
         over = {}
         if args.batch_sizes:
             over["Bs"] = args.batch_sizes
