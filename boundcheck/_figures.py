@@ -639,11 +639,18 @@ class _Kernel:
         self.Xe = ops.asarray(ds.X[rows])
         C = self.C
         if not cv.full:
-            self.cv_zhat = ops.asarray(cv.zhat if C == 1 else cv.zhat[:, :, None])  # (M[, C, 1])
-            self.cv_lhat = ops.asarray(cv.lhat)
-            self.cv_a = ops.asarray(cv.a if C == 1 else cv.a[:, :, None])
-            self.cv_g = ops.asarray(cv.g if C == 1 else cv.g[None, :, :, None])  # (d[, ...])
-            self.cv_w = ops.asarray(cv.w if C == 1 else cv.w[None, :, :, None])
+            if C == 1:
+                self.cv_zhat = ops.asarray(cv.zhat)
+                self.cv_lhat = ops.asarray(cv.lhat)
+                self.cv_a = ops.asarray(cv.a)
+                self.cv_g = ops.asarray(cv.g)
+                self.cv_w = ops.asarray(cv.w)
+            else:
+                # the control variate is linear in W: mean_m[−lhat_m − a_mᵀ(z_m − ẑ_m)] + ⟨g, W − ŵ⟩
+                # = ⟨g − X_eᵀA/M, W⟩ + const, one matrix-vector product per step (float64 constants)
+                Xs = ds.X[rows]
+                self.cv_vec = ops.asarray((cv.g - Xs.T @ cv.a / len(rows)).reshape(-1))  # (d·C,)
+                self.cv_const = float(-cv.lhat.mean() + np.sum(cv.a * cv.zhat) / len(rows) - np.sum(cv.g * cv.w))
             if ds.loss == "logistic":
                 self.cv_b = ops.asarray(cv.b)
                 self.cv_H = ops.asarray(cv.H)
@@ -762,11 +769,7 @@ class _Kernel:
                 part = part.sum(1)  # (S, L)
             else:
                 Z4 = Ze.reshape(S, Ze.shape[1], C, L)
-                part = o.logsumexp(Z4, 2) - o.take_class(Z4, self.ye_i[sl])  # (S, m, L)
-                if not full:
-                    lin = (self.cv_a[sl][None] * (Z4 - self.cv_zhat[sl][None])).sum(2)  # (S, m, L)
-                    part = part - self.cv_lhat[sl][None, :, None] - lin
-                part = part.sum(1)  # (S, L)
+                part = (o.logsumexp(Z4, 2) - o.take_class(Z4, self.ye_i[sl])).sum(1)  # (S, L)
             tot = part if tot is None else tot + part
         est = tot / self.M  # (S, L)
         if self.l2:
@@ -778,8 +781,7 @@ class _Kernel:
             D = W[:, :, :] - self.cv_w[None, :, None]  # (S, d, L)
             est = est + (D * self.cv_g[None, :, None]).sum(1) + 0.5 * (D * (self.cv_H @ D)).sum(1)
         else:
-            D = W.reshape(S, self.d, C, L) - self.cv_w  # (S, d, C, L)
-            est = est + (D * self.cv_g).sum(2).sum(1)
+            est = est + self.cv_vec @ W.reshape(S, self.d * C, L) + self.cv_const
         return est
 
     def params(self, s: int, col: int) -> np.ndarray:
