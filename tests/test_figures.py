@@ -457,7 +457,7 @@ def test_cli_quick_mnist_reduced(tmp_path):
     """MNIST ``--quick`` with K ∈ {1, 2} and one run per point (≈ 2 min): the regularised objective is
     stated, certified to float64 accuracy, and the two regimes separate."""
     p, out = _run_cli(tmp_path, "--dataset", "mnist", "--quick", "-K", "1,2", "--seeds", "1")
-    assert "λ = 0.001" in p.stdout and "F_λ* ∈ [0.33833664" in p.stdout
+    assert "λ = 0.001" in p.stdout and "F_λ* ∈ [0.3383366" in p.stdout
     assert "not the unregularised optimum" in p.stdout
     data = json.loads((out / "figure3_mnist_quick-custom.json").read_text())
     o = data["agreement"]["optimum"]
