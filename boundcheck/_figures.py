@@ -72,8 +72,8 @@ REPORTED_OPTIMUM = {"covtype": 0.54, "mnist": 0.3}
 #: objective (its minimum is attained and certified to 4e-10).  MNIST: 10⁻³, a choice of
 #: ours, stated wherever the figure is: the unregularised multinomial loss has no minimiser
 #: (33 pixels are non-zero in images of one class only), its infimum is ≤ 0.2014 (a point
-#: Newton-CG reached in 35 min) and SGD with the best constant rate of the grid is still at
-#: 0.250 after 8,000 steps of B = 1,024, so "within 1 % of the optimum" is not reached in
+#: Newton-CG reached in 35 min) and SGD at rate 1 (the best of 0.25–4) is still at 0.239
+#: after 8,000 steps of B = 1,024 (full training loss), so "within 1 % of the optimum" is not reached in
 #: any CPU budget (measured: docs/readings.md).  λ = 10⁻³ makes the minimum attained and
 #: certifiable in about a minute and reachable within 1 % in ≈ 10³ steps at B = 1,024; its
 #: optimum's unregularised loss (0.285) is itself below the paper's "≈ 0.3".  ``--l2 0``
