@@ -620,8 +620,8 @@ class _Kernel:
     every step (M·d·C·L flops per seed).  For small batches it is cheaper to carry Z_e along:
     a step W' = (1 − ηλ)W − (η/B) X_bᵀΓ gives Z_e' = (1 − ηλ)Z_e − (η/B)(X_e X_bᵀ)Γ, with the
     M×B matrix X_e X_bᵀ formed once per batch and reused for its K echoes.  ``carry`` is
-    chosen by flop count; Z_e is recomputed from W every ``resync`` steps and whenever runs
-    are dropped, so float32 drift stays bounded (tested against the direct evaluation).
+    chosen by flop count; Z_e is recomputed from W every ``resync`` steps, so float32 drift
+    stays bounded (tested against the direct evaluation); dropping runs slices it exactly.
     """
 
     def __init__(self, ds: Dataset, ops: _Ops, lrs: np.ndarray, S: int, cv: _EvalCV,
@@ -660,9 +660,7 @@ class _Kernel:
         self.chunk = chunk_rows
         self.set_lrs(np.asarray(lrs, dtype=np.float64))
         self.W = ops.asarray(np.zeros((S, self.d, C * self.L)))
-        if carry is None:  # per step: direct M·d·CL  vs  carried M·B·CL + M·d·B/K (B unknown yet: decided in batch())
-            carry = "auto"
-        self.carry_mode = carry
+        self.carry_mode = carry  # None: decided in batch() by flop count, once B is known
         self.carry = False
         self.resync = resync
         self.echo = max(int(echo), 1)
@@ -702,7 +700,7 @@ class _Kernel:
                 Y = np.zeros(yb.shape + (self.C,), dtype=o.dtype)
                 np.put_along_axis(Y, yb[..., None], 1.0, axis=-1)
             self.Yb = Y[:, :, :, None]  # (S, B, C, 1)
-        if self.carry_mode == "auto":
+        if self.carry_mode is None:  # per step: direct M·d·CL  vs  carried M·B·CL + M·d·B/K
             CL, d, M = self.C * self.L, self.d, self.M
             fits = self.S * M * CL * 4 <= 2**29  # the carried logits must stay small
             self.carry = bool(fits and M * B * CL + M * d * B / self.echo < 0.7 * M * d * CL)
@@ -778,7 +776,7 @@ class _Kernel:
         if full:
             return est - self.cv.F
         if self.ye_f is not None:
-            D = W[:, :, :] - self.cv_w[None, :, None]  # (S, d, L)
+            D = W - self.cv_w[None, :, None]  # (S, d, L)
             est = est + (D * self.cv_g[None, :, None]).sum(1) + 0.5 * (D * (self.cv_H @ D)).sum(1)
         else:
             est = est + self.cv_vec @ W.reshape(S, self.d * C, L) + self.cv_const
