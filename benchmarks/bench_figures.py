@@ -28,8 +28,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from boundcheck._data import load_dataset  # noqa: E402
-from boundcheck._figures import certified_optimum, full_config, run_column  # noqa: E402
+from boundcheck.experiments.data import load_dataset  # noqa: E402
+from boundcheck.experiments.figures import certified_optimum, full_config, run_column  # noqa: E402
 
 
 def _rss_mb() -> float:

@@ -36,8 +36,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from boundcheck import _runner as rn  # noqa: E402
-from boundcheck._problems import LinearRegression  # noqa: E402
+from boundcheck.experiments import runner as rn  # noqa: E402
+from boundcheck.core.problems import LinearRegression  # noqa: E402
 
 
 def bandwidth(nbytes: float = 2**28, reps: int = 5) -> dict:

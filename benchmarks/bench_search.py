@@ -34,9 +34,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from boundcheck._commands._common import format_table, write_json_atomic  # noqa: E402
-from boundcheck._engine import search  # noqa: E402
-from boundcheck._statements import get_statement  # noqa: E402
+from boundcheck.outputs.common import format_table, write_json_atomic  # noqa: E402
+from boundcheck.engine.search import search  # noqa: E402
+from boundcheck.paper import get_statement  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "search.json"
 C_VALUES = (64, 128, 256, 512, 1024)

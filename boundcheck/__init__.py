@@ -1,61 +1,57 @@
 """boundcheck: executable, checkable mathematics for 'Stochastic Optimization with Laggard
-Data Pipelines' (Agarwal, Anil, Koren, Talwar, Zhang; NeurIPS 2020).
+Data Pipelines' (Agarwal, Anil, Koren, Talwar, Zhang; NeurIPS 2020) — and for your own lemmas.
 
-The public namespace is small; implementation lives in private modules.
+The public namespace is curated here and loaded lazily (PEP 562): ``import boundcheck`` is
+cheap, and a name's subpackage is imported on first use.  Layers, lowest first: ``outputs``
+(files, tables), ``core`` (mathematical objects), ``lang`` (the statement language and
+registry), ``paper`` (the paper's statements), ``engine`` (search, re-check, verify, replay),
+``pep`` (exact worst cases), ``experiments`` (runs at scale, real data), ``report`` (PDF),
+``testing`` (pytest plugin, strategies) and ``cli``.
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import Any
 
-from ._algorithms import (  # noqa: E402
-    AGDState,
-    EchoRun,
-    GDState,
-    InnerMethod,
-    InnerRun,
-    ProxState,
-    accelerated_gradient_descent,
-    algorithm1,
-    algorithm2,
-    echo,
-    get_method,
-    gradient_descent,
-    lambda_sequence,
-    proximal_gradient_descent,
-)
-from ._losses import (  # noqa: E402
-    FAMILIES,
-    FAMILY_GROUPS,
-    Constants,
-    LossFamily,
-    Objective,
-    batch_objective,
-    get_family,
-    neighbour,
-)
-from ._optima import Optimum, SolverError, minimize_batch, minimize_quadratic  # noqa: E402
-from ._problems import PROBLEMS, get_problem  # noqa: E402
-from ._stability import Domain, StabilityResult, uniform_stability  # noqa: E402
-from ._statements import SYMBOLS, Statement, get_statement, register, statement_ids  # noqa: E402
-from ._engine import SearchResult, search  # noqa: E402
-from ._verify import Record, verify  # noqa: E402
-from ._counterexample import MalformedFile, replay  # noqa: E402
+from boundcheck._version import __version__
 
-__all__ = [
-    "__version__",
-    # algorithms (Section 3)
-    "GDState", "ProxState", "AGDState", "InnerMethod", "InnerRun", "EchoRun",
-    "gradient_descent", "proximal_gradient_descent", "accelerated_gradient_descent",
-    "echo", "algorithm1", "algorithm2", "get_method", "lambda_sequence",
-    # loss families
-    "FAMILIES", "FAMILY_GROUPS", "Constants", "LossFamily", "Objective", "batch_objective", "get_family", "neighbour",
-    # optima
-    "Optimum", "SolverError", "minimize_batch", "minimize_quadratic",
-    # problems
-    "PROBLEMS", "get_problem",
-    # Definition 1
-    "Domain", "StabilityResult", "uniform_stability",
-    # statements, search, verify, replay
-    "Statement", "SYMBOLS", "register", "get_statement", "statement_ids", "SearchResult", "search", "Record", "verify",
-    "MalformedFile", "replay",
-]
+#: public name → the module that defines it
+_PUBLIC: dict[str, str] = {}
+
+
+def _export(module: str, *names: str) -> None:
+    for n in names:
+        _PUBLIC[n] = module
+
+
+# algorithms (Section 3)
+_export("boundcheck.core.algorithms", "GDState", "ProxState", "AGDState", "InnerMethod", "InnerRun", "EchoRun",
+        "gradient_descent", "proximal_gradient_descent", "accelerated_gradient_descent", "echo", "algorithm1",
+        "algorithm2", "get_method", "lambda_sequence")
+# loss families
+_export("boundcheck.core.losses", "FAMILIES", "FAMILY_GROUPS", "Constants", "LossFamily", "Objective",
+        "batch_objective", "get_family", "neighbour")
+_export("boundcheck.core.optima", "Optimum", "SolverError", "minimize_batch", "minimize_quadratic")
+_export("boundcheck.core.problems", "PROBLEMS", "get_problem")
+# Definition 1
+_export("boundcheck.core.stability", "Domain", "StabilityResult", "uniform_stability")
+# statements, search, verify, replay
+_export("boundcheck.paper", "SYMBOLS", "Statement", "get_statement", "register", "statement_ids")
+_export("boundcheck.engine.search", "SearchResult", "search")
+_export("boundcheck.engine.verify", "Record", "verify")
+_export("boundcheck.engine.replay", "MalformedFile", "replay")
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    mod = _PUBLIC.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'boundcheck' has no attribute {name!r}")
+    value = getattr(importlib.import_module(mod), name)
+    globals()[name] = value  # cache: the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -15,7 +15,7 @@ it (it is your code, named on your command line; counterexample files never name
 """
 import dataclasses
 
-from boundcheck._statements import SYMBOLS, get_statement
+from boundcheck.paper import SYMBOLS, get_statement
 
 eta, K, rho, B = (SYMBOLS[s] for s in ("eta", "K", "rho", "B"))
 

@@ -23,8 +23,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from boundcheck._engine import recheck
-from boundcheck._statements import get_statement
+from boundcheck.engine.search import recheck
+from boundcheck.paper import get_statement
 
 
 # ----------------------------------------------------------------------------- exact vectors

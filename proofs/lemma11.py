@@ -44,9 +44,9 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from boundcheck import _numerics as nm
-from boundcheck._algorithms import accelerated_gradient_descent
-from boundcheck._statements import get_statement
+from boundcheck.core import numerics as nm
+from boundcheck.core.algorithms import accelerated_gradient_descent
+from boundcheck.paper import get_statement
 
 AGD = accelerated_gradient_descent()
 lam = sp.Symbol("lambda", real=True)
@@ -216,7 +216,7 @@ def test_printed_counterexample_through_registry():
 def test_search_engine_counterexample_rechecked():
     """The counterexample found by ``search(get_statement("lemma11"), budget=5, seed=2)`` (shrunk),
     re-checked by the registry's two-precision mpmath re-check."""
-    from boundcheck._engine import recheck
+    from boundcheck.engine.search import recheck
     s = {"family": "squared-hinge", "n": 2, "K": 1, "B": 2}
     p = {"ex.x": np.array([[[0.1, 0.2], [-0.02, 0.3]]]), "ex.y": np.array([[0.1, 0.2]]), "w0": np.array([[-3.0, 0.7]]),
          "ws": np.array([[-3.0, 0.4]]), "d0": np.array([[0.6, -1.0]]), "u": np.array([0.5]), "lam0": np.array([0.8])}

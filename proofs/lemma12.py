@@ -95,18 +95,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from boundcheck._agd_stability import (
-    c_K,
-    companion_norm,
-    difference_recursion,
-    gamma_schedule,
-    impulse_responses,
-    naive_bound,
-    proven_constant,
-)
-from boundcheck._algorithms import accelerated_gradient_descent
-from boundcheck._losses import batch_objective, neighbour
-from boundcheck import _numerics as nm
+from boundcheck.experiments.agd_stability import c_K, companion_norm, difference_recursion, gamma_schedule, impulse_responses, naive_bound, proven_constant
+from boundcheck.core.algorithms import accelerated_gradient_descent
+from boundcheck.core.losses import batch_objective, neighbour
+from boundcheck.core import numerics as nm
 
 c, g, g2, u, v, lam = sp.symbols("c gamma gamma2 u v lambda", real=True)
 
@@ -369,7 +361,7 @@ def test_naive_companion_norm_exceeds_one():
     assert sp.expand((M * M.T - sp.eye(2)).det() + c**2 * (1 + g) ** 2) == 0
     rng = np.random.default_rng(1)
     a, gm = rng.random(500), rng.random(500)
-    from boundcheck._agd_stability import companion_matrix
+    from boundcheck.experiments.agd_stability import companion_matrix
     sv = np.linalg.norm(companion_matrix(a, gm), ord=2, axis=(-2, -1))
     assert np.allclose(sv, companion_norm(a, gm), rtol=1e-12)
     assert np.all(companion_norm(a[a < 1], gm[a < 1]) > 1)
@@ -390,6 +382,6 @@ def test_naive_bound_blows_up():
 @pytest.mark.parametrize("K", [3, 8])
 def test_planted_naive_spectral_radius_claim_refuted(K):
     """Planted: 'every product has norm ≤ 1' (a tempting fix) is false: ‖M(0,1)^n‖ grows."""
-    from boundcheck._agd_stability import companion_matrix
+    from boundcheck.experiments.agd_stability import companion_matrix
     P = np.linalg.matrix_power(companion_matrix(0.0, 1.0), K)
     assert np.linalg.norm(P, 2) > K

@@ -37,7 +37,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from boundcheck._algorithms import gradient_descent
+from boundcheck.core.algorithms import gradient_descent
 
 GD = gradient_descent()
 

@@ -46,9 +46,9 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from boundcheck import _numerics as nm
-from boundcheck._algorithms import proximal_gradient_descent
-from boundcheck._statements import get_statement
+from boundcheck.core import numerics as nm
+from boundcheck.core.algorithms import proximal_gradient_descent
+from boundcheck.paper import get_statement
 
 PROX = proximal_gradient_descent()
 

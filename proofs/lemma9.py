@@ -36,7 +36,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from boundcheck._algorithms import proximal_gradient_descent
+from boundcheck.core.algorithms import proximal_gradient_descent
 
 PROX = proximal_gradient_descent()
 BATCH = [((2, 0), 1), ((0, 1), -2), ((1, 0), 3)]  # least squares, β = 5/3

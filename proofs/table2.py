@@ -32,7 +32,7 @@ from __future__ import annotations
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from boundcheck._statements import SYMBOLS, get_statement
+from boundcheck.paper import SYMBOLS, get_statement
 
 beta, rho, D, K, T, B = (SYMBOLS[s] for s in ("beta", "rho", "D", "K", "T", "B"))
 STAT = rho * D / sp.sqrt(B * T)

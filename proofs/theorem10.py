@@ -50,10 +50,10 @@ import numpy as np
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from boundcheck import _numerics as nm
-from boundcheck._algorithms import proximal_gradient_descent
-from boundcheck._statements import get_statement
-from boundcheck._statements.gd import expectation_setup
+from boundcheck.core import numerics as nm
+from boundcheck.core.algorithms import proximal_gradient_descent
+from boundcheck.paper import get_statement
+from boundcheck.paper.gd import expectation_setup
 
 PROX = proximal_gradient_descent()
 beta, rho, D, gam = sp.symbols("beta rho D gamma", positive=True)

@@ -9,7 +9,7 @@ produces a point w_out satisfying*
 Reference: Section 4.3, Theorem 13 (proof deferred to the supplement); Algorithm 2 (final
 iterate).  Θ(·) read as η = c·min{…} for a constant c > 0; initial state λ_0 = 1, d_0 = 0.
 
-Printed: refuted by the family ``theorem13_family(c)`` (boundcheck/_statements/agd.py):
+Printed: refuted by the family ``theorem13_family(c)`` (boundcheck/paper/agd.py):
 f(w, ξ) = aw (a convex quadratic with zero Hessian, β = 0), 𝒟 = δ_a, ρ = a = 1, n = 1,
 w_0 = 0, w* = −D, D = K = T = 1, B = 4^m.  The printed η = cρT^{3/4}/(K²D√B) = c/√B; one AGD
 step from λ_0 = 1, d_0 = 0 is a GD step (γ_1 = 0): w_1 = −c/√B, gap F(w_1) − F(w*) = 1 − c/√B,
@@ -51,8 +51,8 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from boundcheck._algorithms import AGDState, accelerated_gradient_descent, lambda_sequence
-from boundcheck._statements.agd import theorem13_family
+from boundcheck.core.algorithms import AGDState, accelerated_gradient_descent, lambda_sequence
+from boundcheck.paper.agd import theorem13_family
 
 AGD = accelerated_gradient_descent()
 beta, rho, D = sp.symbols("beta rho D", positive=True)

@@ -33,7 +33,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from boundcheck._algorithms import gradient_descent
+from boundcheck.core.algorithms import gradient_descent
 
 GD = gradient_descent()
 B, K = 2, 2

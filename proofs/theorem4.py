@@ -42,7 +42,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from boundcheck._algorithms import gradient_descent, proximal_gradient_descent
+from boundcheck.core.algorithms import gradient_descent, proximal_gradient_descent
 
 GD = gradient_descent()
 PROX = proximal_gradient_descent()

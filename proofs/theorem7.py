@@ -39,11 +39,11 @@ import numpy as np
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 
-from boundcheck import _numerics as nm
-from boundcheck._algorithms import gradient_descent
-from boundcheck._statements import get_statement
-from boundcheck._statements._common import evaluate_expr
-from boundcheck._statements.gd import expectation_setup
+from boundcheck.core import numerics as nm
+from boundcheck.core.algorithms import gradient_descent
+from boundcheck.paper import get_statement
+from boundcheck.lang.instances import evaluate_expr
+from boundcheck.paper.gd import expectation_setup
 
 GD = gradient_descent()
 beta, rho, D = sp.symbols("beta rho D", positive=True)

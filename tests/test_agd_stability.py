@@ -7,19 +7,9 @@ import mpmath
 import numpy as np
 import pytest
 
-from boundcheck import _numerics as nm
-from boundcheck._agd_stability import (
-    c_K,
-    companion_norm,
-    difference_recursion,
-    gamma_schedule,
-    impulse_responses,
-    naive_bound,
-    naive_table,
-    proven_constant,
-    stability_quadratic_exact,
-)
-from boundcheck._algorithms import lambda_sequence
+from boundcheck.core import numerics as nm
+from boundcheck.experiments.agd_stability import c_K, companion_norm, difference_recursion, gamma_schedule, impulse_responses, naive_bound, naive_table, proven_constant, stability_quadratic_exact
+from boundcheck.core.algorithms import lambda_sequence
 
 
 # ----------------------------------------------------------------------------- schedules / recursion
@@ -178,7 +168,7 @@ def test_plot_c_K_runs():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from boundcheck._agd_stability import plot_c_K
+    from boundcheck.experiments.agd_stability import plot_c_K
     fig, ax = plt.subplots()
     data = plot_c_K(ax, K_max=50, lam0s=(1.0, math.inf))
     assert set(data) == {1.0, math.inf}
@@ -186,14 +176,7 @@ def test_plot_c_K_runs():
 
 
 # ----------------------------------------------------------------------------- Part B: the probe
-from boundcheck._agd_stability import (  # noqa: E402
-    PROBE_FAMILIES,
-    _best_pattern,
-    _switch_design,
-    _switch_response,
-    _switch_verify,
-    probe_smooth_convex,
-)
+from boundcheck.experiments.agd_stability import PROBE_FAMILIES, _best_pattern, _switch_design, _switch_response, _switch_verify, probe_smooth_convex
 
 
 def test_switch_response_matches_constant_curvature_recursion():

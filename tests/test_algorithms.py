@@ -15,22 +15,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from boundcheck import _numerics as nm
-from boundcheck._algorithms import (
-    AGDState,
-    GDState,
-    InnerMethod,
-    ProxState,
-    accelerated_gradient_descent,
-    algorithm1,
-    algorithm2,
-    echo,
-    get_method,
-    gradient_descent,
-    lambda_sequence,
-    proximal_gradient_descent,
-)
-from boundcheck._losses import batch_objective, get_family
+from boundcheck.core import numerics as nm
+from boundcheck.core.algorithms import AGDState, GDState, InnerMethod, ProxState, accelerated_gradient_descent, algorithm1, algorithm2, echo, get_method, gradient_descent, lambda_sequence, proximal_gradient_descent
+from boundcheck.core.losses import batch_objective, get_family
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True)
 

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from boundcheck._commands.echo import echo_run
-from boundcheck._problems import get_problem
-from boundcheck.cli import main
+from boundcheck.cli.commands.echo import echo_run
+from boundcheck.core.problems import get_problem
+from boundcheck.cli.app import main
 
 SMALL = ["--dim", "3", "-B", "4", "-K", "2", "-T", "3"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boundcheck import _data as data
-from boundcheck._data import DataError, FILES, load_covtype, load_mnist, parse_libsvm, read_idx, verify_file
+from boundcheck.experiments import data
+from boundcheck.experiments.data import DataError, FILES, load_covtype, load_mnist, parse_libsvm, read_idx, verify_file
 
 SHARED = data.default_data_dir()
 needs_data = pytest.mark.skipif(SHARED is None or not (SHARED / "mnist").is_dir(),

@@ -7,8 +7,8 @@ import numpy as np
 import sympy as sp
 
 import boundcheck as bc
-from boundcheck._statements import get_statement
-from boundcheck._statements.definitions import d, gam_f, grad, j, lam_f, t, w
+from boundcheck.paper import get_statement
+from boundcheck.paper.definitions import d, gam_f, grad, j, lam_f, t, w
 
 
 def _obj(x, y):

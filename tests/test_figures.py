@@ -12,26 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boundcheck import _algorithms as alg
-from boundcheck._data import Dataset, default_data_dir
-from boundcheck._figures import (
-    SweepConfig,
-    _VERSION,
-    _EvalCV,
-    _Kernel,
-    _Ops,
-    _batch_indices,
-    _value_grad,
-    agreement,
-    certified_optimum,
-    full_loss,
-    lr_grid,
-    make_figures,
-    quick_config,
-    run_column,
-    sweep,
-)
-from boundcheck._losses import batch_objective
+from boundcheck.core import algorithms as alg
+from boundcheck.experiments.data import Dataset, default_data_dir
+from boundcheck.experiments.figures import SweepConfig, _VERSION, _EvalCV, _Kernel, _Ops, _batch_indices, _value_grad, agreement, certified_optimum, full_loss, lr_grid, make_figures, quick_config, run_column, sweep
+from boundcheck.core.losses import batch_objective
 
 
 def _binary(n=400, d=6, seed=0, noise=1.0) -> Dataset:
@@ -65,7 +49,7 @@ def test_lr_grid_is_the_papers():
 
 # ----------------------------------------------------------------------------- certified optimum
 def test_certified_optimum_binary_brackets_cvxpy():
-    from boundcheck._optima import minimize_batch
+    from boundcheck.core.optima import minimize_batch
 
     ds = _binary()
     opt = certified_optimum(ds, use_cache=False)
@@ -471,7 +455,7 @@ def test_cli_quick_mnist_reduced(tmp_path):
 
 
 def test_cli_bad_input_is_one_line(tmp_path):
-    from boundcheck.cli import main
+    from boundcheck.cli.app import main
     with pytest.raises(SystemExit) as e:
         main(["figures", "-B", "0"])
     assert e.value.code == 2

@@ -13,18 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from boundcheck import _numerics as nm
-from boundcheck._losses import (
-    FAMILIES,
-    FAMILY_GROUPS,
-    Objective,
-    batch_objective,
-    batch_size,
-    examples_at,
-    family_names,
-    get_family,
-    neighbour,
-)
+from boundcheck.core import numerics as nm
+from boundcheck.core.losses import FAMILIES, FAMILY_GROUPS, Objective, batch_objective, batch_size, examples_at, family_names, get_family, neighbour
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True)
 

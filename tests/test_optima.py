@@ -5,14 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from boundcheck._losses import get_family
-from boundcheck._optima import (
-    Optimum,
-    SolverError,
-    minimize_batch,
-    minimize_quadratic,
-    quadratic_ball_closed_form,
-)
+from boundcheck.core.losses import get_family
+from boundcheck.core.optima import Optimum, SolverError, minimize_batch, minimize_quadratic, quadratic_ball_closed_form
 
 FAST = settings(max_examples=25, deadline=None, derandomize=True)
 

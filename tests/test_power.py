@@ -30,9 +30,9 @@ from typing import Callable
 import pytest
 import sympy as sp
 
-from boundcheck._engine import search
-from boundcheck._statements import REGISTRY, Statement, get_statement, statement_ids
-from boundcheck._statements._core import B, D, K, T, beta, eps, eta, gamma, rho
+from boundcheck.engine.search import search
+from boundcheck.paper import REGISTRY, Statement, get_statement, statement_ids
+from boundcheck.lang.statement import B, D, K, T, beta, eps, eta, gamma, rho
 
 log = logging.getLogger("boundcheck.power")
 

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from boundcheck import _rates
-from boundcheck.cli import main
+from boundcheck.experiments import rates as _rates
+from boundcheck.cli.app import main
 
 # --------------------------------------------------------------------------- grid specs
 

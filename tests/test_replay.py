@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boundcheck._counterexample import MAX_BYTES, MAX_ELEMENTS, MalformedFile, load_counterexample, replay
-from boundcheck._engine import recheck
-from boundcheck._statements import get_statement
-from boundcheck.cli import main
+from boundcheck.engine.replay import MAX_BYTES, MAX_ELEMENTS, MalformedFile, load_counterexample, replay
+from boundcheck.engine.search import recheck
+from boundcheck.paper import get_statement
+from boundcheck.cli.app import main
 
 DATA = Path(__file__).parent / "data"
 LINEAR = DATA / "lemma6_linear_scale0.98.json"        # Lemma 6 at S = 0.98, linear loss (ratio exactly 1)

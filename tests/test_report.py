@@ -18,7 +18,8 @@ import pytest
 
 pypdf = pytest.importorskip("pypdf")
 
-from boundcheck import _report, cli  # noqa: E402
+from boundcheck.report import report as _report
+from boundcheck.cli import app as cli  # noqa: E402
 
 IDS = ["lemma6", "theorem7", "theorem13"]  # verified; refuted + corrected; big-O family + corrected
 
@@ -173,7 +174,7 @@ def test_bad_budget_and_unknown_statement(tmp_path, capsys):
 
 def test_formulas_typeset_or_fall_back():
     import sympy as sp
-    from boundcheck._statements import get_statement, statement_ids
+    from boundcheck.paper import get_statement, statement_ids
     for sid in statement_ids():
         st = get_statement(sid)
         for e in [st.bound, *st.hypotheses]:
@@ -245,4 +246,4 @@ def test_missing_proofs_folder_is_said_not_crashed():
 def test_report_is_a_registered_command():
     args = cli.build_parser().parse_args(["report", "--budget", "5", "--with-rates"])
     assert args.command == "report" and args.budget == 5 and args.with_rates
-    assert sys.modules["boundcheck._commands.report"].run is args.func
+    assert sys.modules["boundcheck.cli.commands.report"].run is args.func

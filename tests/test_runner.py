@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boundcheck import _algorithms as alg
-from boundcheck import _runner as rn
-from boundcheck._losses import batch_objective
-from boundcheck._problems import LinearRegression, LogisticRegression
+from boundcheck.core import algorithms as alg
+from boundcheck.experiments import runner as rn
+from boundcheck.core.losses import batch_objective
+from boundcheck.core.problems import LinearRegression, LogisticRegression
 
 # heterogeneous runs: every run has its own B, K, T, η, γ and seed (seeds 0 shared: same data)
 RUNS = dict(B=[3, 5, 2, 4, 1], K=[2, 3, 1, 4, 5], T=[3, 2, 4, 2, 3], eta=[0.1, 0.2, 0.15, 0.05, 0.3],
@@ -200,7 +200,7 @@ def test_logistic_problem_is_well_specified_with_exact_F():
 
 
 def test_unsupported_problem_is_a_value_error():
-    from boundcheck._problems import QuadraticOverBall
+    from boundcheck.core.problems import QuadraticOverBall
     with pytest.raises(ValueError, match="no kernel"):
         rn.run_batch(QuadraticOverBall.make(n=3), "gd", B=2, K=1, T=1, eta=0.1)
 

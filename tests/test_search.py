@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from boundcheck._engine import RELAX_ETA
-from boundcheck.cli import main
+from boundcheck.engine.search import RELAX_ETA
+from boundcheck.cli.app import main
 
 DEFAULT_BUDGET = 5.0
 

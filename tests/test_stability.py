@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import boundcheck as bc
-from boundcheck._stability import Domain, uniform_stability
+from boundcheck.core.stability import Domain, uniform_stability
 
 
 def _brute(family, w1, w2, sampler, m=20000, seed=0):

@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from boundcheck import _verify
-from boundcheck._engine import recheck
-from boundcheck._statements import REGISTRY, Statement, get_statement
-from boundcheck.cli import main
+from boundcheck.engine import verify as _verify
+from boundcheck.engine.search import recheck
+from boundcheck.paper import REGISTRY, Statement, get_statement
+from boundcheck.cli.app import main
 
 RECORD_FIELDS = {"id", "status", "trials", "worst_ratio", "counterexample", "corrected_by"}
 PLANT = sp.Rational(98, 100)

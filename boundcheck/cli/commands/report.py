@@ -1,0 +1,82 @@
+"""``boundcheck report``: run verify (and rates) and write a multi-page PDF report."""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+
+from boundcheck.report import report as _report
+from boundcheck.outputs.common import Progress
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="run verify (and rates) and write a multi-page PDF report",
+        description="Run verify (every statement, as printed and corrected) and the proof-check steps of "
+        "proofs/ within --budget seconds, compute Lemma 12's c_K, and write a PDF: title page (versions, "
+        "seed, date, machine), summary table, one page per statement (typeset statement, hypotheses, proof "
+        "steps, counterexample vs corrected statement, ratio plots), Lemma 12's c_K page, and with "
+        "--with-rates the rate plots and fitted exponents.  Written atomically (no half-written PDF).  "
+        "Exit 0 when the PDF was written, 2 on bad input or an unwritable output directory.")
+    p.add_argument("--out", default=_report.DEFAULT_OUT, metavar="PATH",
+                   help=f"the PDF to write (default {_report.DEFAULT_OUT})")
+    p.add_argument("--budget", type=float, default=_report.DEFAULT_BUDGET, metavar="SECONDS",
+                   help=f"wall-clock seconds for the checks: verify, with the proof steps running concurrently "
+                   f"(default {_report.DEFAULT_BUDGET:g}; c_K and typesetting add about half a minute)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--with-rates", action="store_true",
+                   help="also run rates for gd, prox and agd and add their plots and fitted exponents")
+    p.add_argument("--rates-grid", default="default", metavar="SPEC",
+                   help="grid for --with-rates (a 'boundcheck rates --grid' spec; default: default)")
+    p.add_argument("--rates-seeds", type=int, default=16, metavar="N",
+                   help="seeds per rates grid point (default 16)")
+    p.add_argument("--statement", action="append", metavar="ID",
+                   help="only this statement and its corrections (repeatable; default: all)")
+    p.add_argument("--counterexample-dir", default="reports/counterexamples", metavar="DIR",
+                   help="where counterexamples found during the run are saved (default reports/counterexamples)")
+    p.add_argument("--step-limit", type=float, default=_report.STEP_LIMIT, metavar="SECONDS",
+                   help=f"time limit of one proof step (default {_report.STEP_LIMIT:g})")
+    p.add_argument("--no-proofs", action="store_true", help="do not run the proof steps of proofs/")
+    p.add_argument("--with-figures", action="append", default=[], metavar="SUMMARY.json",
+                   help="include the real-data figures and agreement numbers of a previous "
+                        "'boundcheck figures --json SUMMARY.json' run (repeatable)")
+    p.set_defaults(func=run)
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    parts = ["boundcheck", "report", "--out", args.out, "--budget", f"{args.budget:g}", "--seed", str(args.seed)]
+    if args.with_rates:
+        parts += ["--with-rates", "--rates-grid", args.rates_grid, "--rates-seeds", str(args.rates_seeds)]
+    for s in args.statement or ():
+        parts += ["--statement", s]
+    if args.no_proofs:
+        parts.append("--no-proofs")
+    for f in args.with_figures:
+        parts += ["--with-figures", f]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not (args.budget > 0 and args.budget < float("inf")):
+        raise ValueError(f"--budget must be a positive number of seconds, got {args.budget:g}")
+    if not args.step_limit > 0:
+        raise ValueError(f"--step-limit must be positive, got {args.step_limit:g}")
+    t0 = time.monotonic()
+    bar = Progress(args.budget + 25.0, "report")
+    try:
+        data, pages = _report.build_report(
+            args.out, args.statement, budget=args.budget, seed=args.seed, with_rates=args.with_rates,
+            rates_grid=args.rates_grid, rates_seeds=args.rates_seeds, counterexample_dir=args.counterexample_dir,
+            proofs_dir=False if args.no_proofs else True, step_limit=args.step_limit,
+            progress=lambda d, note: bar.update(d, note), command=_command_line(args), figures=args.with_figures)
+    finally:
+        bar.close()
+    c = {s: sum(r.status == s for r in data.records) for s in ("verified", "refuted", "unresolved")}
+    steps = data.proofs.counts()
+    proof_part = (f"; proof steps {steps.get('passed', 0)}/{sum(steps.values())} passed" if steps else "")
+    print(f"report written to {args.out}: {pages} pages, {len(data.records)} statements ({c['verified']} verified, "
+          f"{c['refuted']} refuted, {c['unresolved']} unresolved){proof_part}; budget {args.budget:g} s, "
+          f"seed {args.seed}, {time.monotonic() - t0:.0f} s")
+    sys.stdout.flush()
+    return 0
