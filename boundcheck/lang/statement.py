@@ -94,6 +94,7 @@ class Statement:
     correction: str | None = None
     readings: tuple[str, ...] = ()
     proof: str = ""
+    proof_module: str | None = None  # the module of proofs/ that checks this statement's proof steps
     tight_expected: bool | None = None
     # numeric instantiation (see module docstring)
     sample: Callable[..., tuple[Structure, dict]] | None = None

@@ -83,7 +83,7 @@ LEMMA11 = register(Statement(
     bound=_L11_BOUND, algorithm="agd", families=cm.CONVEX, tight_expected=None, corrected_by="lemma11_corrected",
     readings=("1/(2n) is 1/(2η) (text-extraction artefact).",
               "λ_{j+1} is the positive root of λ² − λ = λ_j² (the text does not say; Nesterov's choice)."),
-    proof="proofs/lemma11.py (our proof: the FISTA-type one-step inequality with weight θ = λ_j, telescoped)",
+    proof_module="lemma11", proof="proofs/lemma11.py (our proof: the FISTA-type one-step inequality with weight θ = λ_j, telescoped)",
 ))
 LEMMA11.sample = _lemma11_sample
 LEMMA11.evaluate = _lemma11_eval(LEMMA11)
@@ -96,7 +96,7 @@ LEMMA11_CORRECTED = register(Statement(
     quantity=LEMMA11.quantity, bound=_L11_BOUND, algorithm="agd", families=cm.CONVEX, corrects="lemma11",
     correction="The one-step inequality combines convexity at w_j with weight λ_j − 1, which must be ≥ 0: "
                "λ_init ∈ (0, 1) breaks it (λ_init = 0 or ≥ 1 is fine).",
-    proof="proofs/lemma11.py",
+    proof_module="lemma11", proof="proofs/lemma11.py",
 ))
 LEMMA11_CORRECTED.sample = _lemma11_sample
 LEMMA11_CORRECTED.evaluate = _lemma11_eval(LEMMA11_CORRECTED)
@@ -141,7 +141,7 @@ LEMMA12 = register(Statement(
     readings=("Big-O: checked through the explicit constant ε ≤ ηρ²K(K+1)/B proved in proofs/lemma12.py for "
               "initial states with λ_init ≥ 0 (|φ_{K,j}| ≤ K − j for momentum in [0, 1]); with the negative root of "
               "λ² − λ = λ_j² the momentum exceeds 1 and the constant fails (c_5 ≈ 1.6e3).",),
-    proof="proofs/lemma12.py (our derivation; the paper's is in its supplement)",
+    proof_module="lemma12", proof="proofs/lemma12.py (our derivation; the paper's is in its supplement)",
 ))
 LEMMA12.sample = _lemma12_sample
 LEMMA12.evaluate = _lemma12_eval(LEMMA12)
@@ -162,7 +162,7 @@ THEOREM13 = register(Statement(
               "instances along which the ratio grows without bound for every fixed c.",
               "The initial AGD state is not printed; λ_0 = 1, d_0 = 0 (Nesterov's start).",
               "A linear loss is a convex quadratic with zero Hessian."),
-    proof="proofs/theorem13.py",
+    proof_module="theorem13", proof="proofs/theorem13.py",
 ))
 
 
@@ -211,7 +211,7 @@ THEOREM13_CORRECTED = register(Statement(
     algorithm="echo-agd (Algorithm 2)", families=cm.QUADRATIC, expectation="exact", corrects="theorem13",
     correction="The printed η ∝ ρ/(D√B) has the wrong units and shrinks with B; Lemmas 11, 12 (ε ≤ ηρ²K(K+1)/B) and "
                "Theorem 2 give the bound above for η ∝ (D/ρ)√B/(K²T^{3/2}).",
-    proof="proofs/theorem13.py (Lemma 11 telescoped over batches with weights λ²−λ, Theorem 2, Lemma 12 explicit)",
+    proof_module="theorem13", proof="proofs/theorem13.py (Lemma 11 telescoped over batches with weights λ²−λ, Theorem 2, Lemma 12 explicit)",
 ))
 
 

@@ -74,7 +74,7 @@ LEMMA5 = register(Statement(
     readings=("The text names the potential V := ½‖w − w*‖², but the displayed inequality carries the factor "
               "1/(ηK): the display is the potential-bounded regret property for V = ‖w − w*‖²/(2ηK). lemma5 "
               "encodes the display; the named potential is registered as lemma5_potential (refuted).",),
-    proof="proofs/lemma5.py (our proof: per-step descent + convexity, telescoped; monotone f(w_j))",
+    proof_module="lemma5", proof="proofs/lemma5.py (our proof: per-step descent + convexity, telescoped; monotone f(w_j))",
 ))
 LEMMA5.sample = _regret_sample(cm.CONVEX)
 LEMMA5.evaluate = _lemma5_eval(LEMMA5)
@@ -88,7 +88,7 @@ LEMMA5_POTENTIAL = register(Statement(
     bound=d_init**2 / 2 - d_out**2 / 2,
     algorithm="gd", families=cm.CONVEX, corrected_by="lemma5",
     correction="Definition 3 holds for V = ‖w − w*‖²/(2ηK), the scaling of Lemma 5's own display (id lemma5).",
-    proof="proofs/lemma5.py",
+    proof_module="lemma5", proof="proofs/lemma5.py",
 ))
 LEMMA5_POTENTIAL.sample = _regret_sample(cm.CONVEX)
 LEMMA5_POTENTIAL.evaluate = _lemma5_eval(LEMMA5_POTENTIAL)
@@ -168,7 +168,7 @@ LEMMA6 = register(Statement(
     algorithm="gd", families=cm.CLOSED_FORM_SUP, tight_expected=True,
     readings=("Convexity of f(·, ξ) is the standing assumption of Section 2.1 and is required (GD on a concave "
               "quadratic is expansive); it is listed as a hypothesis.",),
-    proof="proofs/lemma6.py (our proof: GD on a convex β-smooth function with η ≤ 2/β is non-expansive; the "
+    proof_module="lemma6", proof="proofs/lemma6.py (our proof: GD on a convex β-smooth function with η ≤ 2/β is non-expansive; the "
           "replaced example moves each step by ≤ 2ηρ/B)",
 ))
 LEMMA6.sample = _stab_sample(cm.CLOSED_FORM_SUP)
@@ -191,7 +191,7 @@ THEOREM7 = register(Statement(
     algorithm="echo-gd (Algorithm 1)", families=cm.CONVEX, expectation="exact",
     corrected_by="theorem7_corrected",
     readings=("'βD² = 2αD' next to the display is a text-extraction artefact and is ignored.",),
-    proof="proofs/theorem7.py",
+    proof_module="theorem7", proof="proofs/theorem7.py",
 ))
 THEOREM7_CORRECTED = register(Statement(
     id="theorem7_corrected", kind="theorem", number="Theorem 7 (corrected)", section="4.1",
@@ -205,7 +205,7 @@ THEOREM7_CORRECTED = register(Statement(
     correction="The printed η = (ρ/(KD))√(B/T) has the wrong units (a small ρ/D makes η vanish, the run stands "
                "still and F(w_0) − F(w*) = ρD exceeds 2ρD/√(BT)); η = (D/(2ρK))√(B/T) balances Theorem 4's terms, "
                "and Algorithm 1 must average w_1..w_T.",
-    proof="proofs/theorem7.py (Theorem 4 + Lemmas 5, 6, case by case over the min)",
+    proof_module="theorem7", proof="proofs/theorem7.py (Theorem 4 + Lemmas 5, 6, case by case over the min)",
 ))
 
 

@@ -59,7 +59,7 @@ THEOREM2 = register(Statement(
     quantity="|E_ξ[f̄_ξ(A(ξ)) − F(A(ξ))]| for A = K steps of GD / prox-GD / AGD, with ε the exact uniform "
              "stability of A over Ξ = supp 𝒟 (finite support, enumerated)",
     bound=eps, algorithm="gd | prox | agd", families=cm.CONVEX, expectation="exact",
-    proof="proofs/theorem2.py (the standard symmetrisation argument, [7], [21])",
+    proof_module="theorem2", proof="proofs/theorem2.py (the standard symmetrisation argument, [7], [21])",
 ))
 
 
@@ -125,7 +125,7 @@ THEOREM4 = register(Statement(
              "display) or prox-GD (V of corrected Lemma 8); ε = exact uniform stability over every reached state",
     bound=_T4_BOUND, algorithm="echo (Algorithm 1)", families=cm.CONVEX, expectation="exact",
     corrected_by="theorem4_corrected",
-    proof="proofs/theorem4.py",
+    proof_module="theorem4", proof="proofs/theorem4.py",
 ))
 THEOREM4_CORRECTED = register(Statement(
     id="theorem4_corrected", kind="theorem", number="Theorem 4 (corrected)", section="4",
@@ -136,7 +136,7 @@ THEOREM4_CORRECTED = register(Statement(
     corrects="theorem4",
     correction="The proof sums E[F(w_{t+1})] for t = 0..T−1, i.e. bounds the average of w_1..w_T; the printed "
                "Algorithm 1 averages w_0..w_{T−1}, and F(w_0) is not controlled (T = 1 is already a counterexample).",
-    proof="proofs/theorem4.py (the paper's proof, steps checked)",
+    proof_module="theorem4", proof="proofs/theorem4.py (the paper's proof, steps checked)",
 ))
 THEOREM4.sample = _with_method(expectation_sample(cm.CONVEX), METHODS_T4)
 THEOREM4.evaluate = _thm4_eval(THEOREM4, "printed")
@@ -163,7 +163,7 @@ TABLE2 = register(Statement(
     readings=("The Minibatch-Prox 'standard' entry O(e^{−K/κ} + ρD/√(BT)) is Wang et al.'s cited result under "
               "their assumptions; it is not a claim of this paper and is not checked.",
               "Rates hold at the corrected step sizes (the printed ones of Theorems 7 and 13 are refuted)."),
-    proof="proofs/table2.py (explicit constants from the corrected theorems)",
+    proof_module="table2", proof="proofs/table2.py (explicit constants from the corrected theorems)",
 ))
 
 

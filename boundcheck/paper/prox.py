@@ -87,7 +87,7 @@ LEMMA8 = register(Statement(
     quantity="f̄(w_K) − f̄(w*) after K prox-GD steps (any w*, any pivot)",
     bound=V_printed(d_out, piv_out) - V_printed(d_init, piv_init),
     algorithm="prox", families=cm.CONVEX, corrected_by="lemma8_corrected",
-    proof="proofs/lemma8.py",
+    proof_module="lemma8", proof="proofs/lemma8.py",
 ))
 LEMMA8.sample = _prox_regret_sample
 LEMMA8.evaluate = _lemma8_eval(LEMMA8)
@@ -103,7 +103,7 @@ LEMMA8_CORRECTED = register(Statement(
     algorithm="prox", families=cm.CONVEX, corrects="lemma8",
     correction="Definition 3's order V(init) − V(out), and the pivot term must measure ‖w_pivot − w*‖: then the "
                "γ-strong convexity of f̄_prox and Jensen over w_0..w_{K−1} (the returned pivot) give the bound.",
-    proof="proofs/lemma8.py (our proof: strongly convex one-step inequality, telescoped, Jensen on the pivot)",
+    proof_module="lemma8", proof="proofs/lemma8.py (our proof: strongly convex one-step inequality, telescoped, Jensen on the pivot)",
 ))
 LEMMA8_CORRECTED.sample = _prox_regret_sample
 LEMMA8_CORRECTED.evaluate = _lemma8_eval(LEMMA8_CORRECTED)
@@ -143,7 +143,7 @@ LEMMA9 = register(Statement(
     algorithm="prox", families=cm.CLOSED_FORM_SUP, tight_expected=True,
     readings=("The hypotheses' λ is the prox parameter γ (text-extraction artefact).",
               "At γ = 0 the bound is read as its limit 2ηKρ²/B (Lemma 6).",),
-    proof="proofs/lemma9.py (our proof: the prox-GD map is (1−ηγ)-contractive; geometric series)",
+    proof_module="lemma9", proof="proofs/lemma9.py (our proof: the prox-GD map is (1−ηγ)-contractive; geometric series)",
 ))
 LEMMA9.sample = _lemma9_sample
 LEMMA9.evaluate = _lemma9_eval(LEMMA9)
@@ -163,7 +163,7 @@ THEOREM10 = register(Statement(
     corrected_by="theorem10_corrected",
     readings=("'echoed gradient descent' in the statement is echoed proximal GD (Section 4.2's subject).",
               "The initial pivot is not printed; w_pivot,0 = w_0 is used."),
-    proof="proofs/theorem10.py",
+    proof_module="theorem10", proof="proofs/theorem10.py",
 ))
 THEOREM10_CORRECTED = register(Statement(
     id="theorem10_corrected", kind="theorem", number="Theorem 10 (corrected)", section="4.2",
@@ -181,7 +181,7 @@ THEOREM10_CORRECTED = register(Statement(
                "K-dependent γ* = (2ρ/D)√(KT/((K+1)B)) (for the printed γ the route gives (5/2 + 1/(2K))).",
     readings=("The constant (3+1/K)/√2 equals the printed 2√(1+1/K) at K = 1 and exceeds it by (x−1)²/2 in the "
               "squares (x = 1/K); both are ≤ 2√2, Table 2's prox constant.",),
-    proof="proofs/theorem10.py (Theorem 4 + corrected Lemma 8 + Lemma 9; sympy)",
+    proof_module="theorem10", proof="proofs/theorem10.py (Theorem 4 + corrected Lemma 8 + Lemma 9; sympy)",
 ))
 
 

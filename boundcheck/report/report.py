@@ -660,8 +660,7 @@ class ReportData:
 
 
 def _proof_module_of(st: Any) -> str | None:
-    m = re.search(r"proofs/([A-Za-z0-9_]+)\.py", st.proof or "")
-    return m.group(1) if m else None
+    return getattr(st, "proof_module", None)
 
 
 def _corrections_of(sid: str, statements: dict) -> list[str]:
