@@ -4,5 +4,7 @@ Owns: how results leave the process.  The lowest layer: imports nothing of bound
 ``_version``, so every other layer may use it.
 """
 from boundcheck.outputs.common import Progress, atomic_output, fmt, format_table, to_jsonable, write_json_atomic
+from boundcheck.outputs.files import SCHEMA_VERSION, MalformedFile, check_numbers, load, register_kind, write
 
-__all__ = ["Progress", "atomic_output", "fmt", "format_table", "to_jsonable", "write_json_atomic"]
+__all__ = ["Progress", "atomic_output", "fmt", "format_table", "to_jsonable", "write_json_atomic",
+           "SCHEMA_VERSION", "MalformedFile", "check_numbers", "load", "register_kind", "write"]
