@@ -35,8 +35,17 @@ _export("boundcheck.core.optima", "Optimum", "SolverError", "minimize_batch", "m
 _export("boundcheck.core.problems", "PROBLEMS", "get_problem")
 # Definition 1
 _export("boundcheck.core.stability", "Domain", "StabilityResult", "uniform_stability")
+# the statement language (declare your own statements with these names alone)
+_export("boundcheck.lang", "statement", "Statement", "register", "unregister", "Evaluation", "ByMethod",
+        "Domain", "Interval", "Positive", "Fixed", "Defined", "Integers", "Choice",
+        "FunctionClass", "SMOOTH_CONVEX", "CONVEX_QUADRATIC", "LINEAR", "LIPSCHITZ_SMOOTH_CONVEX",
+        "SMOOTH_STRONGLY_CONVEX", "OneBatch", "Neighbours", "Echo", "one_batch", "neighbours", "echoed",
+        "Term", "f", "F", "fbar_last", "E", "norm", "sqnorm", "dot", "absolute", "stability", "by_method", "w",
+        "w_init", "w_out", "w_star", "state_init", "state_out", "lam_init", "lam_out", "d_init", "d_out",
+        "pivot_init", "pivot_out", "SYMBOLS", "beta", "rho", "eta", "gamma", "lambda_init", "mu", "K", "T", "B", "D",
+        "eps", "n", "c", "Encoding")
 # statements, search, verify, replay
-_export("boundcheck.paper", "SYMBOLS", "Statement", "get_statement", "register", "statement_ids")
+_export("boundcheck.paper", "get_statement", "get_encoding", "statement_ids", "REGISTRY", "ENCODINGS")
 _export("boundcheck.engine.search", "SearchResult", "search")
 _export("boundcheck.engine.verify", "Record", "verify")
 _export("boundcheck.engine.replay", "MalformedFile", "replay")

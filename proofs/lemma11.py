@@ -210,7 +210,7 @@ def test_printed_counterexample_through_registry():
         lhs, rhs, _ = get_statement("lemma11").run(s, q)
         assert lhs[0] > mpmath.mpf("0.12") and rhs[0] < mpmath.mpf("-0.12")
         _, _, viol = get_statement("lemma11_corrected").run(s, q)
-        assert bool(np.asarray(viol["lambda_init >= 1"])[0])
+        assert bool(np.asarray(viol["λ_init ≥ 1"])[0])
 
 
 def test_search_engine_counterexample_rechecked():

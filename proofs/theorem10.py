@@ -53,7 +53,6 @@ from hypothesis import given, settings, strategies as st
 from boundcheck.core import numerics as nm
 from boundcheck.core.algorithms import proximal_gradient_descent
 from boundcheck.paper import get_statement
-from boundcheck.paper.gd import expectation_setup
 
 PROX = proximal_gradient_descent()
 beta, rho, D, gam = sp.symbols("beta rho D gamma", positive=True)
@@ -178,7 +177,8 @@ def test_numeric_route_bound_and_registered_statement(kit, seed):
     st_ = get_statement("theorem10_corrected")
     s, p = st_.sample(np.random.default_rng(seed), 8)
     lhs, _, viol = st_.run(s, p)
-    sup, Dv, RW, b, r = expectation_setup(s, p)
+    v = st_.values(s, p)  # the statement's symbols at these instances (β, ρ, D certified)
+    b, r, Dv = v["beta"], v["rho"], v["D"]
     Kv, Tv, Bv = s["K"], s["T"], s["B"]
     val = b * Dv**2 / (2 * Kv * Tv) + (3 + 1 / Kv) * r * Dv / np.sqrt(2 * Bv * Tv)
     ok = ~np.any([np.asarray(v, dtype=bool) for v in viol.values()], axis=0)

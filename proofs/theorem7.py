@@ -42,8 +42,7 @@ from hypothesis import given, settings, strategies as st
 from boundcheck.core import numerics as nm
 from boundcheck.core.algorithms import gradient_descent
 from boundcheck.paper import get_statement
-from boundcheck.lang.instances import evaluate_expr
-from boundcheck.paper.gd import expectation_setup
+from boundcheck.lang import evaluate_expr
 
 GD = gradient_descent()
 beta, rho, D = sp.symbols("beta rho D", positive=True)
@@ -171,9 +170,9 @@ def test_numeric_confirmation_corrected(kit, seed):
     st_ = get_statement("theorem7_corrected")
     s, p = st_.sample(np.random.default_rng(seed), 8)
     lhs, _, viol = st_.run(s, p)
-    sup, Dv, RW, b, r = expectation_setup(s, p)
-    prm = {"beta": b, "rho": r, "D": Dv, "K": s["K"], "T": s["T"], "B": s["B"]}
-    eta = evaluate_expr(st_.hypotheses[0].rhs, prm)
+    v = st_.values(s, p)  # the statement's symbols at these instances (β, ρ, D certified; η as defined)
+    b, r, Dv, eta = v["beta"], v["rho"], v["D"], v["eta"]
+    assert np.allclose(eta, evaluate_expr(st_.hypotheses[0].rhs, v))
     val = Dv**2 / (2 * eta * s["K"] * s["T"]) + 2 * eta * s["K"] * r**2 / s["B"]
     ok = ~np.any([np.asarray(v, dtype=bool) for v in viol.values()], axis=0)
     assert np.all((lhs <= val + 1e-9 * (np.abs(lhs) + np.abs(val)))[ok])

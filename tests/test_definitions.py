@@ -7,7 +7,7 @@ import numpy as np
 import sympy as sp
 
 import boundcheck as bc
-from boundcheck.paper import get_statement
+from boundcheck.paper import get_encoding
 from boundcheck.paper.definitions import d, gam_f, grad, j, lam_f, t, w
 
 
@@ -21,7 +21,7 @@ def test_gd_step_matches_encoding():
     eta = Fraction(1, 10)
     w0 = np.array([Fraction(1, 3)], dtype=object)
     r = bc.gradient_descent().run(w0, bc.GDState(eta), obj, 3)
-    enc = get_statement("gd").bound  # Eq(w(j+1), w(j) − η ∇f̄(w(j)))
+    enc = get_encoding("gd").form  # Eq(w(j+1), w(j) − η ∇f̄(w(j)))
     vals = [sp.Rational(1, 3)]
     g = lambda v: sp.Rational(1, 2) * ((v - 1) * 1 + (2 * v) * 2)  # mean((x v − y) x)
     for _ in range(3):
@@ -34,7 +34,7 @@ def test_gd_step_matches_encoding():
 def test_agd_lambda_recursion_matches_encoding():
     import mpmath
 
-    enc = get_statement("agd").bound
+    enc = get_encoding("agd").form
     with mpmath.workdps(50):
         lams, gams = bc.lambda_sequence(mpmath.mpf(1), 4)
         for k in range(4):
@@ -48,7 +48,7 @@ def test_agd_lambda_recursion_matches_encoding():
 
 
 def test_algorithm1_average_encoding_is_the_printed_one():
-    enc = get_statement("algorithm1").bound
+    enc = get_encoding("algorithm1").form
     T_ = sp.Symbol("T", positive=True, integer=True)
     ws = [sp.Rational(k, 7) for k in range(4)]  # w_0..w_3 with T = 3
     val = enc.rhs.subs(T_, 3).doit().replace(w, lambda a: ws[int(a)])
@@ -61,7 +61,7 @@ def test_algorithm1_average_encoding_is_the_printed_one():
 
 
 def test_prox_pivot_encoding():
-    enc = get_statement("prox").bound[1]
+    enc = get_encoding("prox").form[1]
     K_ = sp.Symbol("K", positive=True, integer=True)
     obj = _obj([[Fraction(1)], [Fraction(3)]], [Fraction(2), Fraction(-1)])
     w0 = np.array([Fraction(1)], dtype=object)

@@ -104,19 +104,20 @@ def test_forged_batch_size_is_rejected(tmp_path, capsys):
 
 def test_concave_quadratic_is_never_a_counterexample(tmp_path, capsys):
     """A concave 'quadratic' (Hessian −1) makes GD expansive: w_k − w'_k = 2(2^k − 1) at
-    η = 1 (β̂ = 1e-300 after the certified rounding margin, u = 1e-300), so LHS = 62 > 10 =
-    2ηKρ²/B at K = 5.  The evaluator alone calls this a counterexample to Lemma 6 at S = 1
-    (shown through ``recheck``), but it violates convexity: replay says NOT a counterexample."""
+    η = 1 (no curvature is certified, so u = 1 is η = 1 in natural units), so LHS = 62 > 10 = 2ηKρ²/B at K = 5 — a violation of the
+    bound (the high-precision margin is confirmed) that breaks convexity, the class's hypothesis:
+    the one re-check (used by verify, search and replay alike) says it is NOT a counterexample."""
     rec = {"format": "boundcheck-counterexample", "version": 1, "statement": "lemma6", "scale": 1.0,
            "structure": {"family": "quadratic", "n": 1, "K": 5, "B": 1},
            "params": {"ex.A": [[[[-1.0]]]], "ex.b": [[[1.0]]], "rep.A": [[[[-1.0]]]], "rep.b": [[[-1.0]]],
-                      "w0": [[0.0]], "u": [1e-300]}}
+                      "w0": [[0.0]], "u": [1.0]}}
     st = get_statement("lemma6")
     raw = recheck(st, rec["structure"], {k: np.array(v, dtype=float) for k, v in rec["params"].items()}, 1.0)
-    assert raw["is_counterexample"], "the forged instance must be one for the evaluator alone (else this test is vacuous)"
+    assert raw["margin_confirmed"], "the forged instance must violate the bound (else this test is vacuous)"
+    assert not raw["is_counterexample"] and any("convex" in h for h in raw["violated_hypotheses"])
     code, out, err = _replay_cli(_write(tmp_path, rec), capsys)
     assert code == 1, (out, err)
-    assert "NOT a counterexample" in out and "positive semidefinite" in out
+    assert "NOT a counterexample" in out and "convex (A ⪰ 0)" in out
 
 
 def test_step_size_beyond_its_limit_is_never_a_counterexample(tmp_path, capsys):
@@ -124,7 +125,7 @@ def test_step_size_beyond_its_limit_is_never_a_counterexample(tmp_path, capsys):
     rec["params"]["u"] = [1.5]  # η = 1.5/β > 1/β
     code, out, _ = _replay_cli(_write(tmp_path, rec), capsys)
     assert code == 1
-    assert "violates hypotheses" in out and "u = η·β" in out
+    assert "violates hypotheses" in out and "η ≤ 1/β" in out
 
 
 # ----------------------------------------------------------------------------- malformed files

@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from boundcheck.cli.app import main
 from boundcheck.engine import verify as _verify
 from boundcheck.engine.search import recheck
+from boundcheck.lang import unregister
 from boundcheck.paper import REGISTRY, Statement, get_statement
-from boundcheck.cli.app import main
 
 RECORD_FIELDS = {"id", "status", "trials", "worst_ratio", "counterexample", "corrected_by"}
 PLANT = sp.Rational(98, 100)
@@ -32,12 +33,12 @@ def planted(sid: str, factor: sp.Expr = PLANT, new_id: str | None = None) -> Sta
     """A copy of ``sid`` with its bound × factor (the explicit bound for big-O statements);
     no links to printed/corrected versions, so verify checks the copy alone."""
     st = get_statement(sid)
-    kw = {"id": new_id or f"{sid}_planted", "corrected_by": None, "corrects": None, "correction": None}
+    kw = {"id": new_id or f"{sid}_planted"}
     if st.explicit is not None:
         kw["explicit"] = st.explicit * factor
     else:
         kw["bound"] = st.bound * factor
-    return dataclasses.replace(st, **kw)
+    return st.copy(**kw)
 
 
 @contextlib.contextmanager
@@ -80,7 +81,7 @@ def assert_bound_holds(st: Statement, rounds: int = 20, C: int = 64, seed: int =
 
 # ----------------------------------------------------------------------------- library
 def test_verify_records_and_corrected_versions(tmp_path):
-    records = _verify.verify(["lemma6", "theorem7"], budget=4, seed=0, out_dir=tmp_path)
+    records = _verify.verify(["lemma6", "theorem7"], trials=4096, seed=0, out_dir=tmp_path)
     by = {r.id: r for r in records}
     # theorem7 as printed is refuted and pulls in its corrected version
     assert set(by) == {"lemma6", "theorem7", "theorem7_corrected"}
@@ -114,11 +115,14 @@ def test_exit_code_rules():
 # ----------------------------------------------------------------------------- CLI
 def test_cli_verify_lemma6_json(tmp_path, capsys):
     out = tmp_path / "v.json"
-    code = main(["verify", "--statement", "lemma6", "--budget", "4", "--json", str(out),
+    code = main(["verify", "--statement", "lemma6", "--trials", "4096", "--json", str(out),
                  "--out-dir", str(tmp_path / "ce")])
     text = capsys.readouterr().out
     assert code == 0, text
-    recs = json.loads(out.read_text())
+    run = json.loads(out.read_text())
+    assert run["format"] == "boundcheck/verify" and run["seed"] == 0 and run["trials"] == 4096
+    assert run["boundcheck"] and run["command"].startswith("boundcheck")
+    recs = run["records"]
     assert isinstance(recs, list) and [r["id"] for r in recs] == ["lemma6"]
     assert RECORD_FIELDS <= set(recs[0])
     assert recs[0]["status"] == "verified"
@@ -127,9 +131,17 @@ def test_cli_verify_lemma6_json(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv", [["verify", "--statement", "lemma99"],
                                   ["verify", "--statement", "__import__('os')"],
-                                  ["verify", "--budget", "-1", "--statement", "lemma6"]])
+                                  ["verify", "--budget", "-1", "--statement", "lemma6"],
+                                  ["verify", "--trials", "0", "--statement", "lemma6"],
+                                  ["verify", "--budget", "inf", "--statement", "lemma6"],
+                                  ["verify", "--budget", "1e9", "--statement", "lemma6"],
+                                  ["verify", "--seed", "-1", "--statement", "lemma6"],
+                                  ["verify", "--statement", "gd"], ["verify", "--statement", "definition1"]])
 def test_cli_verify_bad_input_exit_2(argv, capsys):
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip() and err.strip().count("\n") == 0 and "Traceback" not in err
@@ -147,7 +159,7 @@ def test_planted_error_is_refuted(sid, tmp_path):
     if get_statement(sid).big_o:
         assert st.explicit != get_statement(sid).explicit and st.bound == get_statement(sid).bound
     with registered(st):
-        records = _verify.verify([st.id], budget=4, seed=0, out_dir=tmp_path)
+        records = _verify.verify([st.id], trials=8192, seed=0, out_dir=tmp_path)
         assert [r.id for r in records] == [st.id]
         rec = records[0]
         assert rec.status == "refuted", rec
@@ -164,11 +176,11 @@ def test_planted_error_is_refuted(sid, tmp_path):
 def test_planted_error_cli_exit_1(tmp_path, capsys):
     st = planted("lemma6", new_id="lemma6_planted_cli")
     with registered(st):
-        code = main(["verify", "--statement", st.id, "--budget", "4", "--out-dir", str(tmp_path),
+        code = main(["verify", "--statement", st.id, "--trials", "8192", "--out-dir", str(tmp_path),
                      "--json", str(tmp_path / "v.json")])
     out = capsys.readouterr().out
     assert code == 1, out
-    assert json.loads((tmp_path / "v.json").read_text())[0]["status"] == "refuted"
+    assert json.loads((tmp_path / "v.json").read_text())["records"][0]["status"] == "refuted"
     assert st.id not in REGISTRY
 
 
@@ -187,27 +199,27 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "false_lemma.py"
 @pytest.fixture
 def unregister_false_lemma():
     yield
-    REGISTRY.pop("false_gd_stability", None)
+    unregister("false_gd_stability")
 
 
 def test_false_lemma_example_is_refuted_and_replays(tmp_path, capsys, unregister_false_lemma):
     """examples/false_lemma.py: ε = ηKρ²/B (half of Lemma 6) through --module."""
     ce_dir = tmp_path / "ce"
-    code = main(["verify", "--module", str(EXAMPLE), "--budget", "4", "--out-dir", str(ce_dir),
+    code = main(["verify", "--module", str(EXAMPLE), "--trials", "4096", "--out-dir", str(ce_dir),
                  "--json", str(tmp_path / "v.json")])
     out = capsys.readouterr().out
     assert code == 1, out
-    recs = json.loads((tmp_path / "v.json").read_text())
+    recs = json.loads((tmp_path / "v.json").read_text())["records"]
     assert [(r["id"], r["status"]) for r in recs] == [("false_gd_stability", "refuted")]
     ce = ce_dir / "false_gd_stability.json"
     assert recs[0]["counterexample"] == str(ce) and ce.exists()
     assert main(["replay", "--module", str(EXAMPLE), str(ce)]) == 0
     assert "still a counterexample" in capsys.readouterr().out
-    assert main(["search", "--module", str(EXAMPLE), "false_gd_stability", "--out", str(tmp_path / "s.json")]) == 0
-    assert "found" in capsys.readouterr().out and (tmp_path / "s.json").exists()
+    assert main(["search", "--module", str(EXAMPLE), "false_gd_stability", "--out", str(tmp_path / "s")]) == 0
+    assert "found" in capsys.readouterr().out and list((tmp_path / "s").glob("false_gd_stability-*.json"))
     # the bound is exactly half of Lemma 6's, on the same instances
     assert sp.simplify(REGISTRY["false_gd_stability"].bound * 2 - get_statement("lemma6").bound) == 0
     # without the module the statement is unknown: the file is refused, nothing imported from it
-    REGISTRY.pop("false_gd_stability")
+    unregister("false_gd_stability")
     assert main(["replay", str(ce)]) == 2
     assert "unknown statement id 'false_gd_stability'" in capsys.readouterr().err

@@ -485,3 +485,134 @@ def per_example_constants(family: LossFamily | str, ex: Mapping[str, Any], radiu
         d = f.get("delta", _HUBER_DELTA)
         return _margin(nx**2), _margin(nx * np.minimum(d, nx * R + np.abs(f["y"])))
     raise ValueError(f"no per-example constants for family {name!r}")
+
+
+# --------------------------------------------------------------------------- raw parameterisation
+# What a search perturbs and a counterexample file stores ("raw" fields) need not be the family's
+# fields: a quadratic's Hessian is stored as a factor L with A = LLᵀ, which makes every instance
+# convex *by construction* in every arithmetic (no projection, no tolerance).  Files written before
+# that store A itself ("legacy" fields); their A is checked PSD exactly (rational LDLᵀ).
+_RAW_FIELDS: dict[str, tuple[str, ...]] = {"quadratic": ("L", "b")}
+_LEGACY_FIELDS: dict[str, tuple[str, ...]] = {"quadratic": ("A", "b")}
+#: trailing axes of each field, in units of the dimension n (() = one number per example)
+_FIELD_AXES: dict[str, tuple[str, ...]] = {"a": ("n",), "x": ("n",), "y": (), "A": ("n", "n"), "L": ("n", "n"),
+                                           "b": ("n",)}
+
+
+def raw_fields(family: str, legacy: bool = False) -> tuple[str, ...]:
+    """The fields a search perturbs and a file stores for one example of ``family``."""
+    if legacy:
+        return _LEGACY_FIELDS.get(family, get_family(family).fields)
+    return _RAW_FIELDS.get(family, get_family(family).fields)
+
+
+def field_axes(name: str) -> tuple[str, ...]:
+    """Trailing axes of an example field ("n" = the dimension)."""
+    return _FIELD_AXES[name]
+
+
+def is_legacy(family: str, raw: Mapping[str, Any]) -> bool:
+    return family in _LEGACY_FIELDS and set(_LEGACY_FIELDS[family]) <= set(raw) and not set(_RAW_FIELDS[family]) <= set(raw)
+
+
+def decode_raw(family: str, raw: Mapping[str, Any]) -> dict:
+    """The family's example fields from raw fields (A = LLᵀ), in the arithmetic of ``raw``."""
+    if family == "quadratic" and "L" in raw:
+        L = raw["L"]
+        if nm.is_exact(L):
+            A = (L[..., :, None, :] * L[..., None, :, :]).sum(axis=-1)
+        else:
+            A = np.einsum("...ik,...jk->...ij", L, L)
+        return {"A": A, "b": raw["b"]}
+    return {k: raw[k] for k in get_family(family).fields}
+
+
+def sample_raw(family: str, rng: np.random.Generator, shape: tuple[int, ...], n: int) -> dict:
+    """Random raw examples with leading ``shape`` (quadratics: a factor L of random rank)."""
+    if family == "quadratic":
+        r = int(rng.integers(1, n + 1))
+        L = np.zeros(shape + (n, n))
+        L[..., :r] = rng.standard_normal(shape + (n, r)) / np.sqrt(r)
+        b = rng.standard_normal(shape + (n,)) / np.sqrt(n)
+        return {"L": L, "b": b}
+    return get_family(family).sample(rng, shape, n)
+
+
+def _psd_exact(A: np.ndarray) -> tuple[bool, bool]:
+    """(symmetric, PSD) of one float matrix, exactly: symmetric LDLᵀ over the rationals."""
+    from fractions import Fraction
+    n = A.shape[0]
+    M = [[Fraction(float(A[i, j])) for j in range(n)] for i in range(n)]
+    if any(M[i][j] != M[j][i] for i in range(n) for j in range(i)):
+        return False, False
+    for k in range(n):
+        d = M[k][k]
+        if d < 0:
+            return True, False
+        if d == 0:
+            if any(M[k][j] != 0 for j in range(k + 1, n)):
+                return True, False
+            continue
+        for i in range(k + 1, n):
+            if M[i][k] == 0:
+                continue
+            c = M[i][k] / d
+            for j in range(k + 1, i + 1):
+                M[i][j] -= c * M[j][k]
+                M[j][i] = M[i][j]
+    return True, True
+
+
+def raw_violations(family: str, raw: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Hypotheses of the function class a raw batch can violate, per candidate (leading axis).
+
+    Only legacy quadratic files (A stored directly) can: their A must be symmetric PSD exactly.
+    Instances in raw fields are admissible by construction."""
+    if not is_legacy(family, raw):
+        return {}
+    A = np.asarray(nm.to_float(np.asarray(raw["A"])), dtype=float)
+    C = A.shape[0]
+    flat = A.reshape((C, -1) + A.shape[-2:])
+    sym = np.ones(C, dtype=bool)
+    psd = np.ones(C, dtype=bool)
+    for c in range(C):
+        for M in flat[c]:
+            s, p = _psd_exact(M)
+            sym[c] &= s
+            psd[c] &= p
+    return {"each example's Hessian A is symmetric": ~sym, "each example's loss is convex (A ⪰ 0)": sym & ~psd}
+
+
+def mean_grad_fn(family: str, ex: Mapping[str, Any], weights: Any = None) -> Callable[[Any], Any]:
+    """∇f̄ as a callable of w, with the batch reduced once: for quadratic families the mean
+    Hessian is formed once (O(n²) per step instead of O(Bn²)).  ``weights`` (shape (E, m)):
+    a weighted batch over m support points (examples on axis −2 after the candidate axis,
+    w of shape (C, E, n)); None: the plain mean over the example axis (w of shape (C, n))."""
+    fam = get_family(family)
+    exact = any(nm.is_exact(v) for v in ex.values())
+    if family in ("quadratic", "least-squares"):
+        if family == "quadratic":
+            H, c = ex["A"], ex["b"]
+        else:
+            x, y = ex["x"], ex["y"]
+            H = x[..., :, None] * x[..., None, :]
+            c = y[..., None] * x
+        if weights is None:
+            Hm = H.sum(axis=1) / H.shape[1]
+            cm_ = c.sum(axis=1) / c.shape[1]
+        else:
+            W = np.asarray(weights, dtype=object if exact else float)
+            # H: (C, m, n, n), W: (E, m) → (C, E, n, n)
+            Hm = (W[None, :, :, None, None] * H[:, None]).sum(axis=2)
+            cm_ = (W[None, :, :, None] * c[:, None]).sum(axis=2)
+        if exact:
+            return lambda w: (Hm * np.asarray(w, dtype=object)[..., None, :]).sum(axis=-1) - cm_
+        return lambda w: np.einsum("...ij,...j->...i", Hm, w) - cm_
+    if weights is None:
+        return lambda w: fam.mean_grad(w, ex)
+    sup = {k: v[:, None] for k, v in ex.items()}
+
+    def g(w):
+        gr = fam.grad(w, sup)  # (C, E, m, n)
+        return (gr * np.asarray(weights)[None, :, :, None]).sum(axis=2)
+    return g

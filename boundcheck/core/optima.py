@@ -15,6 +15,7 @@ import cvxpy as cp
 import numpy as np
 import scipy.optimize
 
+from boundcheck.core.errors import SolverError
 from boundcheck.core.losses import LossFamily, get_family
 from boundcheck.core.validate import check_array, check_positive
 
@@ -28,10 +29,6 @@ _SOLVER_OPTS = {
     "CLARABEL": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "max_iter": 500},
     "SCS": {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 200000},
 }
-
-
-class SolverError(RuntimeError):
-    """The solver failed or returned a solution that fails the optimality check."""
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,70 @@ import scipy.optimize
 
 from boundcheck.core.algorithms import InnerMethod, State
 from boundcheck.core.losses import batch_objective, get_family, neighbour
-from boundcheck.lang.instances import stability_sup
+from boundcheck.core import numerics as nm
+from boundcheck.core.losses import per_example_constants
 from boundcheck.core.validate import check_nonnegative, check_positive_int
 
-__all__ = ["Domain", "StabilityResult", "uniform_stability"]
+__all__ = ["Domain", "StabilityResult", "uniform_stability", "closed_form_sup", "domain_radii", "rho_over_domain"]
+
+
+# ----------------------------------------------------------------------------- closed forms (one Definition 1 sup)
+def _norm(v: Any) -> Any:
+    if nm.is_exact(v):
+        return nm.sqrt((v * v).sum(axis=-1))
+    return np.sqrt(np.sum(v * v, axis=-1))
+
+
+def _xmax(a: Any, axis: int) -> Any:
+    return np.max(a, axis=axis)
+
+
+def closed_form_sup(family: str, w: Any, w2: Any, ex_domain: Mapping[str, Any]) -> tuple[Any, str]:
+    """sup_{ξ∈Ξ} |f(w, ξ) − f(w2, ξ)| (Definition 1) in closed form.
+
+    Ξ is the set of examples whose constants do not exceed the certified ones of the
+    instance: linear Ξ = {a : ‖a‖ ≤ r_a} (sup = r_a‖w − w2‖); quadratic
+    Ξ = {(A, b) : 0 ⪯ A ⪯ β̂ I, ‖b‖ ≤ r_b} (sup = β̂(‖u‖‖v‖ + |⟨u, v⟩|)/2 + r_b‖u‖ with
+    u = w − w2, v = (w + w2)/2, attained by a rank-one A).
+    ``ex_domain`` holds the per-candidate radii: {"r_a"} or {"beta_hat", "r_b"}.
+    """
+    u = w - w2
+    if family == "linear":
+        return ex_domain["r_a"] * _norm(u), "closed form: r_a‖u‖"
+    if family == "quadratic":
+        v = (w + w2) / 2
+        nu, nv = _norm(u), _norm(v)
+        uv = (u * v).sum(axis=-1)
+        auv = np.vectorize(abs, otypes=[object])(uv) if nm.is_exact(uv) else np.abs(uv)
+        return ex_domain["beta_hat"] * (nu * nv + auv) / 2 + ex_domain["r_b"] * nu, \
+            "closed form: β̂(‖u‖‖v‖+|⟨u,v⟩|)/2 + r_b‖u‖ (rank-one A)"
+    raise ValueError(f"no closed-form stability sup for family {family!r}")
+
+
+def domain_radii(family: str, ex: Mapping[str, Any], ex2: Mapping[str, Any]) -> dict:
+    """Per-candidate radii of Ξ covering both neighbouring batches (examples on axis 1).
+
+    Exact (object) inputs give exact radii; β̂ of a quadratic is the certified float
+    upper bound of λ_max (a valid, slightly larger Ξ)."""
+    if family == "linear":
+        return {"r_a": np.maximum(_xmax(_norm(ex["a"]), 1), _xmax(_norm(ex2["a"]), 1))}
+    if family == "quadratic":
+        b1, _ = per_example_constants("quadratic", ex, 0.0)
+        b2, _ = per_example_constants("quadratic", ex2, 0.0)
+        bh = np.maximum(b1.max(axis=1), b2.max(axis=1))
+        if nm.is_exact(ex["b"]):
+            bh = nm.to_mp(bh)
+        rb = np.maximum(_xmax(_norm(ex["b"]), 1), _xmax(_norm(ex2["b"]), 1))
+        return {"beta_hat": bh, "r_b": rb}
+    raise ValueError(family)
+
+
+def rho_over_domain(family: str, dom: Mapping[str, Any], R: Any) -> Any:
+    """Lipschitz constant over W = {‖w‖ ≤ R} for every ξ ∈ Ξ (matches stability_sup's Ξ)."""
+    if family == "linear":
+        return dom["r_a"]
+    return dom["beta_hat"] * R + dom["r_b"]
+
 
 
 @dataclass(frozen=True)
@@ -136,7 +196,7 @@ def uniform_stability(method: InnerMethod, state: State, w_init: Any, family: st
             {"beta_hat": np.asarray(dom.beta_hat), "r_b": np.asarray(dom.r_b)}
         if family == "linear":
             check_nonnegative("domain.r", dom.r)
-        val, how = stability_sup(family, np.asarray(w1, float), np.asarray(w2, float), radii)
+        val, how = closed_form_sup(family, np.asarray(w1, float), np.asarray(w2, float), radii)
         return StabilityResult(float(val), how, True, None, np.asarray(w1), np.asarray(w2))
     if dom.r_x is None or dom.r_y is None:
         raise ValueError("domain: give r_x and r_y for a generalised linear family")

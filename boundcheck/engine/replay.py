@@ -1,78 +1,80 @@
 """Counterexample files: written atomically, replayed without executing anything from them.
 
-A file is plain JSON with every number needed to replay the instance: the statement
-id, the scale, the structure (small integers and a family name) and the parameters
-(nested lists of floats, which JSON round-trips exactly).  ``replay`` treats the file as
-hostile input: no pickle, no eval, no sympify of strings from it; the statement must be
-registered (built in, or from a module the *user* names on the command line, never the
-file); keys, types, shapes and sizes are validated against a fresh instance of the same
-structure before any arithmetic happens.
+A file is a ``boundcheck/counterexample`` record of the one schema family
+(:mod:`boundcheck.outputs.files`) with every number needed to replay the instance: the
+statement id and its declaration's fingerprint, the scale, the structure (small integers and
+names) and the raw parameters (nested lists of floats, which JSON round-trips exactly).
+``replay`` treats the file as hostile input: the one loader (no pickle, no eval, no sympify),
+then validation against the *declaration* — the structure against its schema, every
+parameter's shape against the layout the structure implies — before any arithmetic; then the
+one re-check (:func:`~boundcheck.engine.recheck.recheck`), which also enforces every declared
+hypothesis.  So a file that ``search`` wrote replays, and ``verify``, ``search`` and
+``replay`` never disagree about an instance.
+
+Big-O family files (``boundcheck/family``) replay by recomputing the family from the
+statement's declaration and comparing the ratios; growth tables (``boundcheck/growth``) by
+re-running their instances in high precision.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import math
-import os
-import platform
-import stat as _stat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from boundcheck._version import __version__
-from boundcheck.outputs.common import write_json_atomic
-from boundcheck.engine.search import axis_roles, recheck
-from boundcheck.core.losses import FAMILIES
-from boundcheck.lang.expectation import MAX_SEQUENCES
+from boundcheck.engine.recheck import recheck
+from boundcheck.lang import expectation as ex_
+from boundcheck.outputs import files
+from boundcheck.outputs.files import MalformedFile, check_numbers
 from boundcheck.paper import get_statement
 
-__all__ = ["save_counterexample", "load_counterexample", "replay", "MalformedFile", "FORMAT"]
+__all__ = ["save_counterexample", "load_counterexample", "replay", "MalformedFile", "MAX_BYTES", "MAX_ELEMENTS",
+           "check_instance"]
 
-FORMAT = "boundcheck-counterexample"
-VERSION = 1
-MAX_BYTES = 5_000_000
+MAX_BYTES = files.MAX_BYTES
 MAX_ELEMENTS = 200_000
-_STRUCT_INT_KEYS = {"n": 500, "K": 5000, "B": 10_000, "T": 100, "members": 100}
-_STRUCT_STR_KEYS = {"family": set(FAMILIES), "method": {"gd", "prox", "agd"}}
 
 
-class MalformedFile(ValueError):
-    """The file is not a valid counterexample file (replay exits 2)."""
+def save_counterexample(path: str | Path, st: Any, scale: float, structure: dict, params: dict, check: dict, *,
+                        seed: int | None = None, note: str = "", command: str | None = None) -> Path:
+    """Write a re-checked counterexample (the floats as the re-check used them)."""
+    payload = {"statement": st.id, "fingerprint": st.fingerprint(), "scale": float(scale), "structure": dict(structure),
+               "params": {k: np.asarray(v, dtype=float).tolist() for k, v in params.items()},
+               "high_precision_check": check, "note": note}
+    return files.write(path, "counterexample", payload, seed=seed, command=command)
 
 
-def save_counterexample(path: str | Path, statement_id: str, scale: float, structure: dict, params: dict,
-                        check: dict, *, seed: int | None = None, note: str = "") -> Path:
-    rec = {
-        "format": FORMAT, "version": VERSION, "statement": statement_id, "scale": float(scale),
-        "structure": structure,
-        "params": {k: np.asarray(v, dtype=float).tolist() for k, v in params.items()},
-        "high_precision_check": check,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "boundcheck": __version__, "python": platform.python_version(), "seed": seed, "note": note,
-    }
-    return write_json_atomic(path, rec)
+def _validate(rec: dict) -> None:
+    """Structural checks of a counterexample record (registered with the loader)."""
+    for key, typ in (("statement", str), ("structure", dict), ("params", dict)):
+        if not isinstance(rec.get(key), typ):
+            raise MalformedFile(f"field {key!r} missing or not a {typ.__name__}")
+    sc = rec.get("scale")
+    if isinstance(sc, bool) or not isinstance(sc, (int, float)) or not (_finite(sc) and sc > 0):
+        raise MalformedFile("field 'scale' must be a positive finite number")
+    for k, v in rec["structure"].items():
+        if not isinstance(k, str) or len(k) > 32:
+            raise MalformedFile("structure keys must be short strings")
+        if isinstance(v, bool) or not isinstance(v, (int, str)) or (isinstance(v, str) and len(v) > 64):
+            raise MalformedFile(f"structure[{k!r}] must be an integer or a short name")
+    total = 0
+    for k, v in rec["params"].items():
+        if not isinstance(k, str) or len(k) > 64:
+            raise MalformedFile("parameter names must be short strings")
+        total += check_numbers(f"params[{k!r}]", v)
+        if total > MAX_ELEMENTS:
+            raise MalformedFile(f"more than {MAX_ELEMENTS} numbers in params")
+        try:
+            np.array(v, dtype=float)
+        except ValueError:
+            raise MalformedFile(f"params[{k!r}] is not a rectangular array") from None
 
 
-def _reject_constant(name: str) -> Any:
-    raise MalformedFile(f"non-finite number {name!r} is not allowed")
-
-
-def _check_nested_floats(name: str, v: Any, depth: int = 0) -> None:
-    if depth > 6:
-        raise MalformedFile(f"params[{name!r}] is nested too deeply")
-    if isinstance(v, list):
-        for x in v:
-            _check_nested_floats(name, x, depth + 1)
-    elif isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise MalformedFile(f"params[{name!r}] must hold only numbers, found {type(v).__name__}")
-    elif not _finite(v):
-        raise MalformedFile(f"params[{name!r}] holds a non-finite number")
+files.register_kind("counterexample", _validate)
 
 
 def _finite(v: int | float) -> bool:
-    """math.isfinite, but an integer too large for a float is not finite (no OverflowError)."""
     try:
         return math.isfinite(float(v))
     except OverflowError:
@@ -80,154 +82,111 @@ def _finite(v: int | float) -> bool:
 
 
 def load_counterexample(path: str | Path) -> dict:
-    """Read and validate a counterexample file; raise MalformedFile on anything unexpected."""
-    p = Path(path)
+    """Read and validate a counterexample file (MalformedFile on anything unexpected)."""
     try:
-        # only a regular file (a symlink to /dev/zero or a FIFO reports size 0 and never ends),
-        # and never more than MAX_BYTES read, whatever stat said
-        if not _stat.S_ISREG(os.stat(p).st_mode):
-            raise MalformedFile(f"{p} is not a regular file")
-        with open(p, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise MalformedFile(f"{p} is larger than {MAX_BYTES} bytes")
-        text = data.decode("utf-8")
-    except FileNotFoundError:
-        raise MalformedFile(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MalformedFile(f"{p}: cannot read ({exc})") from None
-    try:
-        rec = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise MalformedFile(f"{p}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except RecursionError:
-        raise MalformedFile(f"{p}: JSON nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
-        raise MalformedFile(f"{p}: not valid JSON ({exc})") from None
-    if not isinstance(rec, dict):
-        raise MalformedFile("top level must be a JSON object")
-    if rec.get("format") != FORMAT or rec.get("version") != VERSION:
-        raise MalformedFile(f"not a {FORMAT} v{VERSION} file")
-    for key, typ in (("statement", str), ("structure", dict), ("params", dict)):
-        if not isinstance(rec.get(key), typ):
-            raise MalformedFile(f"field {key!r} missing or not a {typ.__name__}")
-    sc = rec.get("scale")
-    if isinstance(sc, bool) or not isinstance(sc, (int, float)) or not (_finite(sc) and sc > 0):
-        raise MalformedFile("field 'scale' must be a positive finite number")
-    st = rec["structure"]
-    for k, v in st.items():
-        if k in _STRUCT_INT_KEYS:
-            if isinstance(v, bool) or not isinstance(v, int) or not (1 <= v <= _STRUCT_INT_KEYS[k]):
-                raise MalformedFile(f"structure[{k!r}] must be an integer in [1, {_STRUCT_INT_KEYS[k]}]")
-        elif k in _STRUCT_STR_KEYS:
-            if v not in _STRUCT_STR_KEYS[k]:
-                raise MalformedFile(f"structure[{k!r}] = {v!r} is not one of {sorted(_STRUCT_STR_KEYS[k])}")
-        else:
-            raise MalformedFile(f"unknown structure field {k!r}")
-    total = 0
-    for k, v in rec["params"].items():
-        if not isinstance(k, str) or len(k) > 64:
-            raise MalformedFile("parameter names must be short strings")
-        _check_nested_floats(k, v)
-        try:
-            arr = np.array(v, dtype=float)
-        except ValueError:
-            raise MalformedFile(f"params[{k!r}] is not a rectangular array") from None
-        total += arr.size
-        if total > MAX_ELEMENTS:
-            raise MalformedFile(f"more than {MAX_ELEMENTS} numbers in params")
-    return rec
-
-
-def _reference_keys(st, family: str | None) -> tuple[dict, dict]:
-    try:
-        return st.sample(np.random.default_rng(0), 1, family)
-    except ValueError as exc:
+        return files.load(path, "counterexample")
+    except FileNotFoundError as exc:
         raise MalformedFile(str(exc)) from None
 
 
-def _expected_shapes(st, structure: dict) -> dict[str, tuple[int, ...]]:
-    """The shape every parameter must have for ``structure`` (axes counted by B or n, see
-    ``_engine.axis_roles``); an axis whose role cannot be told makes the file unreplayable."""
-    out = {}
-    for k, roles in axis_roles(st, structure.get("family")).items():
-        exp = [1]
-        for ax, role in enumerate(roles, start=1):
-            if role is None or (isinstance(role, str) and role not in structure):
-                raise MalformedFile(f"cannot determine axis {ax} of params[{k!r}] for {st.id}")
-            exp.append(role if isinstance(role, int) else int(structure[role]))
-        out[k] = tuple(exp)
-    return out
-
-
-def admissibility_violations(structure: dict, params: dict) -> list[str]:
-    """Hypotheses a saved instance violates, by the engine's parameter-name conventions
-    (those of ``_engine.project``): the step fraction u = ηβ ∈ (0, 1] (η ≤ 1/β, or
-    1/(β+γ)), probabilities in [0, 1], the domain factor rW ≥ 1, γ-fraction > 0,
-    λ_init ≥ 0, and symmetric PSD per-example Hessians (convexity)."""
-    bad = []
-    def arr(k):
-        return np.asarray(params[k], dtype=float)
-    if "u" in params and not np.all((arr("u") > 0) & (arr("u") <= 1)):
-        bad.append("step size within its limit (u = η·β ∈ (0, 1])")
-    if "p0" in params and not np.all((arr("p0") >= 0) & (arr("p0") <= 1)):
-        bad.append("𝒟 is a probability distribution (p0 ∈ [0, 1])")
-    if "rW" in params and not np.all(arr("rW") >= 1):
-        bad.append("W contains w_0 and w* (rW ≥ 1)")
-    if "gfrac" in params and not np.all(arr("gfrac") > 0):
-        bad.append("γ > 0")
-    if "lam0" in params and not np.all(arr("lam0") >= 0):
-        bad.append("λ_init ≥ 0")
-    for k in params:
-        if k.endswith(".A"):
-            A = arr(k)
-            scale = np.max(np.abs(A)) if A.size else 0.0
-            if not np.allclose(A, np.swapaxes(A, -1, -2), rtol=0, atol=1e-12 * (1 + scale)):
-                bad.append(f"{k} symmetric (a quadratic's Hessian)")
-            elif np.min(np.linalg.eigvalsh((A + np.swapaxes(A, -1, -2)) / 2)) < -1e-12 * (1 + scale):
-                bad.append(f"{k} positive semidefinite (convexity)")
-    return bad
+def check_instance(st: Any, structure: dict, params: dict) -> tuple[dict, dict]:
+    """Validate a (structure, params) pair against ``st``'s declaration; returns them with the
+    parameters as float arrays.  Raises MalformedFile with the reason."""
+    structure = dict(structure)
+    if "method" not in structure and len(st.methods if not st.rows else ()) == 1:
+        structure["method"] = st.methods[0]  # files written before the statement language
+    B, T = structure.get("B"), structure.get("T")
+    if st.expectation == "exact" and isinstance(B, int) and isinstance(T, int) and B >= 1 and T >= 1 \
+            and (T > 64 or (B + 1) ** T > ex_.MAX_SEQUENCES):  # checked before computing a huge power
+        raise MalformedFile(f"(B + 1)^T batch sequences for B = {B}, T = {T} exceed the enumeration limit "
+                            f"{ex_.MAX_SEQUENCES}")
+    try:
+        structure = st.validate_structure(structure)
+    except ValueError as exc:
+        raise MalformedFile(str(exc)) from None
+    arrays = {k: np.array(v, dtype=float) for k, v in params.items()}
+    legacy = st.is_legacy_file(structure, arrays)
+    expected = st.expected_shapes(structure, legacy)
+    if set(arrays) != set(expected):
+        raise MalformedFile(f"parameter names {sorted(arrays)} do not match {st.id}'s {sorted(expected)}")
+    for k, v in arrays.items():
+        if v.shape != expected[k]:
+            raise MalformedFile(f"params[{k!r}] has shape {v.shape}; the structure {structure} needs {expected[k]}")
+    return structure, arrays
 
 
 def replay(path: str | Path, *, dps: int = 60) -> dict:
-    """Re-evaluate a saved counterexample in high precision.
-
-    Returns a dict with ``still_counterexample`` and the check; raises MalformedFile if
-    the file is malformed (unknown statement, wrong keys or shapes, non-numbers, …).
-    """
-    rec = load_counterexample(path)
+    """Re-evaluate a saved file: a counterexample in high precision (``still_counterexample``),
+    a big-O family by recomputing it (``still_grows``).  Raises MalformedFile if the file is
+    malformed (unknown statement, wrong keys or shapes, non-numbers, …)."""
+    if isinstance(dps, bool) or not isinstance(dps, int) or not 15 <= dps <= 1000:
+        raise ValueError(f"dps must be an integer in [15, 1000], got {dps!r}")
+    try:
+        rec = files.load(path, ("counterexample", "family"))
+    except FileNotFoundError as exc:
+        raise MalformedFile(str(exc)) from None
+    if rec["kind"] == "family":
+        return replay_family(rec)
     try:
         st = get_statement(rec["statement"])
     except ValueError as exc:
         raise MalformedFile(str(exc)) from None
-    if st.sample is None or st.evaluate is None:
+    if not st.checkable:
         raise MalformedFile(f"statement {st.id!r} has no numeric instantiation to replay")
-    structure = rec["structure"]
-    if "family" in structure and structure["family"] not in st.families:
-        raise MalformedFile(f"family {structure['family']!r} is not admissible for {st.id}")
-    missing = [k for k in _reference_keys(st, structure.get("family"))[0] if k not in structure]
-    if missing:
-        raise MalformedFile(f"structure is missing {missing}")
-    if st.expectation == "exact" and "B" in structure and "T" in structure \
-            and (structure["B"] + 1) ** structure["T"] > MAX_SEQUENCES:
-        raise MalformedFile(f"(B + 1)^T = {(structure['B'] + 1) ** structure['T']} batch sequences exceed the "
-                            f"enumeration limit {MAX_SEQUENCES}")
-    params = {k: np.array(v, dtype=float) for k, v in rec["params"].items()}
-    # the shape of every parameter is fixed by the structure (B examples per batch, dimension
-    # n, …): a batch with more or fewer examples than B would be evaluated against the
-    # bound for B, so a mismatch is rejected, not evaluated
-    expected = _expected_shapes(st, structure)
-    if set(params) != set(expected):
-        raise MalformedFile(f"parameter names {sorted(params)} do not match {st.id}'s {sorted(expected)}")
-    for k, v in params.items():
-        if v.shape != expected[k]:
-            raise MalformedFile(f"params[{k!r}] has shape {v.shape}; the structure {structure} needs {expected[k]}")
-    outside = admissibility_violations(structure, params)
+    structure, params = check_instance(st, rec["structure"], rec["params"])
     try:
         chk = recheck(st, structure, params, rec["scale"], dps=dps)
     except (ValueError, IndexError, TypeError, ArithmeticError, np.linalg.LinAlgError) as exc:
         raise MalformedFile(f"instance does not fit statement {st.id}: {exc}") from None
-    if outside:  # the instance violates a hypothesis: it is never a counterexample
-        chk["violated_hypotheses"] = sorted(set(chk["violated_hypotheses"]) | set(outside))
-        chk["is_counterexample"] = False
-    return {"statement": st.id, "scale": rec["scale"], "still_counterexample": chk["is_counterexample"], "check": chk}
+    fp = rec.get("fingerprint")
+    return {"statement": st.id, "scale": rec["scale"], "still_counterexample": chk["is_counterexample"], "check": chk,
+            "declaration_changed": fp is not None and fp != st.fingerprint()}
+
+
+def _validate_family(rec: dict) -> None:
+    if not isinstance(rec.get("statement"), str):
+        raise MalformedFile("field 'statement' missing or not a string")
+    members = rec.get("members")
+    if not isinstance(members, dict) or not members or len(members) > 16:
+        raise MalformedFile("field 'members' must map Θ-constants to member lists")
+    for c, ms in members.items():
+        try:
+            cv = float(c)
+        except ValueError:
+            raise MalformedFile(f"Θ-constant {c!r} is not a number") from None
+        if not (_finite(cv) and cv > 0) or not isinstance(ms, list) or not 1 <= len(ms) <= 64:
+            raise MalformedFile(f"members[{c!r}] must be a list of 1..64 members")
+        for m in ms:
+            if not isinstance(m, dict) or not isinstance(m.get("ratio"), (int, float)) or isinstance(m.get("ratio"), bool):
+                raise MalformedFile(f"members[{c!r}] holds a member without a numeric ratio")
+
+
+files.register_kind("family", _validate_family)
+
+
+def family_grows(members: list[dict]) -> bool:
+    """The growth criterion of a big-O refutation: ratios strictly increasing, and the last
+    at least 10× the first (and ≥ 10)."""
+    ratios = [m["ratio"] for m in members]
+    return all(b > a for a, b in zip(ratios, ratios[1:])) and ratios[-1] >= 10 * max(ratios[0], 1.0)
+
+
+def replay_family(rec: dict) -> dict:
+    """Recompute a saved big-O family from the statement's declaration (high precision) and
+    check that the saved ratios are the recomputed ones and still grow."""
+    try:
+        st = get_statement(rec["statement"])
+    except ValueError as exc:
+        raise MalformedFile(str(exc)) from None
+    if st.big_o_family is None:
+        raise MalformedFile(f"statement {st.id!r} declares no big-O family")
+    agree, grows, worst = True, True, 0.0
+    for c, ms in rec["members"].items():
+        fresh = st.big_o_family(float(c), len(ms), exact=True)
+        for saved, new in zip(ms, fresh):
+            agree &= math.isclose(float(saved["ratio"]), new["ratio"], rel_tol=1e-9)
+        grows &= family_grows(fresh)
+        worst = max(worst, max(m["ratio"] for m in fresh))
+    return {"statement": st.id, "kind": "family", "still_counterexample": bool(agree and grows),
+            "still_grows": bool(grows), "saved_ratios_agree": bool(agree), "worst_ratio": worst,
+            "check": {"violated_hypotheses": [], "dps": [60, 60], "ratio": worst}}

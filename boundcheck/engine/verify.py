@@ -1,12 +1,16 @@
 """``verify``: settle every registered statement with the one search engine.
 
 Status of a statement:
-* ``verified`` — the engine searched its admissible instances (trials, worst ratio and
+* ``verified`` — the engine evaluated its count budget of instances (trials, worst ratio and
   smallest slack recorded) and no counterexample survived the high-precision re-check;
 * ``refuted`` — a counterexample survived (saved as JSON, replayable), or for a big-O
   statement a family of instances along which the ratio grows without bound;
-* ``unresolved`` — anything else (no numeric instantiation, too few admissible trials,
-  a big-O family that does not grow).  Never reported as verified.
+* ``unresolved`` — anything else (too few admissible trials, float violations left
+  un-re-checked, a big-O family that does not grow).  Never reported as verified.
+
+Budgets are counts: ``trials`` instances per statement (default: the statement's
+``default_trials``), so the same seed and trials give the same records on any machine.
+``budget`` (seconds, for the whole run) is only a cap; a statement it stops says so.
 """
 from __future__ import annotations
 
@@ -15,20 +19,19 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from boundcheck.outputs.common import write_json_atomic
-from boundcheck.engine.replay import save_counterexample
+from boundcheck.engine.database import ExampleDatabase
+from boundcheck.engine.replay import family_grows, save_counterexample
 from boundcheck.engine.search import SearchResult, search
-from boundcheck.paper import REGISTRY, get_statement, statement_ids
 from boundcheck.lang.statement import Statement
+from boundcheck.outputs import files
+from boundcheck.paper import REGISTRY, get_statement, statement_ids
 
 log = logging.getLogger("boundcheck")
 
-__all__ = ["Record", "verify_statement", "verify", "exit_code", "PAPER_ORDER", "DEFAULT_BUDGET"]
+__all__ = ["Record", "verify_statement", "verify", "exit_code", "PAPER_ORDER", "MIN_TRIALS", "default_trials"]
 
-#: the default budget of ``boundcheck verify`` (seconds for the whole registry)
-DEFAULT_BUDGET = 50.0
 MIN_TRIALS = 200
 PAPER_ORDER = ["theorem2", "theorem4", "lemma5", "lemma6", "theorem7", "lemma8", "lemma9", "theorem10",
                "lemma11", "lemma12", "theorem13", "table2"]
@@ -57,9 +60,22 @@ class Record:
     note: str = ""
     ties: int = 0
     unchecked: int = 0
+    stopped_by: str = "trials"
+    trials_budget: int = 0
+    fingerprint: str = ""
+    reused: str | None = None
+    would_refute_without: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # blocks added by later stages (diagnosis, certificates)
 
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
+    def as_dict(self, timings: bool = True) -> dict:
+        d = dict(self.__dict__)
+        if not timings:
+            d.pop("seconds")
+        return d
+
+
+def default_trials(st: Statement) -> int:
+    return int(st.default_trials)
 
 
 def _big_o_family_record(st: Statement, out_dir: Path | None) -> Record:
@@ -69,38 +85,25 @@ def _big_o_family_record(st: Statement, out_dir: Path | None) -> Record:
     grows = True
     for cval in (0.01, 1.0, 100.0):
         fam = st.big_o_family(cval, 8, exact=True)
-        ratios = [m["ratio"] for m in fam]
         growth[str(cval)] = fam
-        inc = all(b > a for a, b in zip(ratios, ratios[1:]))
-        grows &= inc and ratios[-1] >= 10 * max(ratios[0], 1.0)
+        grows &= family_grows(fam)
     path = None
     if grows and out_dir is not None:
         path = str(out_dir / f"{st.id}.family.json")
-        write_json_atomic(path, {"format": "boundcheck-big-o-family", "statement": st.id,
-                                 "family": st.big_o_family.__doc__.strip(), "members": growth})
+        files.write(path, "family", {"statement": st.id, "fingerprint": st.fingerprint(),
+                                     "family": (st.big_o_family.__doc__ or "").strip(), "members": growth})
     flat = growth["1.0"]
     return Record(st.id, "refuted" if grows else "unresolved", sum(len(v) for v in growth.values()),
                   max(m["ratio"] for m in flat), None, path, st.corrected_by, st.corrects, st.correction,
                   st.expectation, "big-O: family of instances, ratios in mpmath for Θ-constants c ∈ {0.01, 1, 100}",
                   time.monotonic() - t0, family_growth=[{"B": m["B"], "ratio": m["ratio"]} for m in flat],
-                  note="ratio grows without bound along the family" if grows else "family did not grow")
+                  note="ratio grows without bound along the family" if grows else "family did not grow",
+                  fingerprint=st.fingerprint(), stopped_by="family")
 
 
-def verify_statement(st: Statement, *, budget: float, seed: int = 0, out_dir: Path | None = None,
-                     progress: Callable[[float, str], None] | None = None) -> Record:
-    if st.big_o_family is not None and st.evaluate is None:
-        return _big_o_family_record(st, out_dir)
-    if st.evaluate is None:
-        return Record(st.id, "unresolved", 0, None, None, None, st.corrected_by, st.corrects, st.correction,
-                      st.expectation, "no numeric instantiation", note="cannot be checked numerically")
-    r: SearchResult = search(st, budget=budget, seed=seed, scale=1.0, progress=progress)
-    path = None
+def _record(st: Statement, r: SearchResult, path: str | None) -> Record:
     if r.found:
         status = "refuted"
-        if out_dir is not None:
-            ce = r.counterexample
-            path = str(out_dir / f"{st.id}.json")
-            save_counterexample(path, st.id, 1.0, ce["structure"], ce["params"], ce["check"], seed=seed)
     elif r.unchecked:
         status = "unresolved"  # float violations exist that were not re-checked: cannot say verified
     elif r.trials >= MIN_TRIALS:
@@ -112,61 +115,107 @@ def verify_statement(st: Statement, *, budget: float, seed: int = 0, out_dir: Pa
     if r.found:  # a refuted statement's figures are those of its (shrunk, re-checked) counterexample
         worst = r.counterexample["check"].get("ratio")  # None when RHS ≤ 0 there (LHS > RHS still)
         slack = None if worst is None else 1 - worst
-    how = {"exact": "exact expectation (finite support, enumerated)", "none": "deterministic",
-           "monte-carlo": "Monte Carlo"}[st.expectation]
+    how = {"exact": "exact expectation (finite support, enumerated)", "none": "deterministic"}[st.expectation]
+    note = ""
+    if status == "unresolved":
+        note = (f"{r.unchecked} float64 violation(s) not re-checked within the re-check budget" if r.unchecked
+                else f"only {r.trials} admissible trials")
+    if r.stopped_by == "time":
+        note = (note + "; " if note else "") + f"stopped by the time cap after {r.evaluations} of {r.trials_budget} trials"
+    if r.reused:
+        note = (note + "; " if note else "") + f"saved counterexample {r.reused} re-checked first: still one"
     return Record(st.id, status, r.trials, worst, slack, path, st.corrected_by, st.corrects, st.correction,
                   st.expectation, f"search ({how}); float64 + mpmath re-check", r.seconds, r.evaluations, r.dropped,
-                  r.inadmissible, None, {int(k): v for k, v in r.ratio_by_K.items()}, r.ratios[:500],
-                  note=("" if status != "unresolved" else
-                        f"{r.unchecked} float64 violation(s) not re-checked within the budget" if r.unchecked else
-                        f"only {r.trials} admissible trials"),
-                  ties=r.ties, unchecked=r.unchecked)
+                  r.inadmissible, None, {int(k): v for k, v in r.ratio_by_K.items()}, r.ratios[:500], note=note,
+                  ties=r.ties, unchecked=r.unchecked, stopped_by=r.stopped_by, trials_budget=r.trials_budget,
+                  fingerprint=r.fingerprint, reused=r.reused, would_refute_without=dict(r.would_refute_without))
+
+
+def verify_statement(st: Statement, *, trials: int | None = None, budget: float | None = None, seed: int = 0,
+                     out_dir: Path | None = None, progress: Callable[[float, str], None] | None = None,
+                     reuse: bool = True) -> Record:
+    """Settle one statement: a big-O family, or a count-budgeted search (saved counterexamples first)."""
+    if st.big_o_family is not None and not st.checkable:
+        return _big_o_family_record(st, out_dir)
+    db = ExampleDatabase(out_dir) if (reuse and out_dir is not None) else None
+    r = search(st, trials=trials, budget=budget, seed=seed, scale=1.0, progress=progress, database=db)
+    path = None
+    if r.found:
+        if r.reused:
+            path = r.reused
+        elif out_dir is not None:
+            ce = r.counterexample
+            path = str(out_dir / f"{st.id}.json")
+            save_counterexample(path, st, 1.0, ce["structure"], ce["params"], ce["check"], seed=seed)
+    return _record(st, r, path)
 
 
 def _order(ids: Iterable[str]) -> list[str]:
     ids = list(ids)
+
     def key(i: str) -> tuple:
         base = i.split("_")[0]
         return (PAPER_ORDER.index(base) if base in PAPER_ORDER else len(PAPER_ORDER), i != base, i)
     return sorted(ids, key=key)
 
 
-def verify(ids: Iterable[str] | None = None, *, budget: float = DEFAULT_BUDGET, seed: int = 0,
-           out_dir: str | Path | None = "reports/counterexamples",
-           progress: Callable[[float, str], None] | None = None) -> list[Record]:
-    """Run the registry (or ``ids``) within ``budget`` seconds; returns one Record per statement.
-
-    A printed statement that is refuted pulls in its corrected version.
-    """
-    if not (isinstance(budget, (int, float)) and budget > 0 and math.isfinite(budget)):
-        raise ValueError(f"budget must be a positive number of seconds, got {budget!r}")
+def select(ids: Iterable[str] | None) -> list[str]:
+    """The statements a run settles: all, or ``ids`` plus their printed/corrected partners."""
     if ids is None:
-        chosen = statement_ids(claims_only=True)
-    else:
-        chosen = []
-        for i in ids:
-            st = get_statement(i)  # raises ValueError for unknown ids
-            chosen.append(i)
-            for link in (st.corrected_by, st.corrects):
-                if link and link not in chosen:
-                    chosen.append(link)
-    chosen = _order(dict.fromkeys(chosen))
+        return _order(statement_ids())
+    chosen: list[str] = []
+    for i in ids:
+        st = get_statement(i)  # raises ValueError for unknown ids (and names encodings as such)
+        chosen.append(i)
+        for link in (st.corrected_by, st.corrects):
+            if link and link not in chosen:
+                chosen.append(link)
+    return _order(dict.fromkeys(chosen))
+
+
+def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budget: float | None = None, seed: int = 0,
+           out_dir: str | Path | None = "reports/counterexamples", progress: Callable[[float, str], None] | None = None,
+           reuse: bool = True) -> list[Record]:
+    """Settle the registry (or ``ids``); one Record per statement.
+
+    ``trials``: instances per statement (default each statement's own); ``budget``: an
+    optional cap in seconds for the whole run.  A printed statement that is refuted pulls in
+    its corrected version.  ``reuse``: re-check the saved counterexamples in ``out_dir`` first."""
+    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
+        raise ValueError(f"trials must be a positive integer, got {trials!r}")
+    if budget is not None and not (isinstance(budget, (int, float)) and budget > 0 and math.isfinite(budget)):
+        raise ValueError(f"budget must be a positive number of seconds, got {budget!r}")
+    chosen = select(ids)
     out = Path(out_dir) if out_dir is not None else None
     records = []
     t0 = time.monotonic()
-    weights = {i: (0.0 if REGISTRY[i].evaluate is None else 1.0) for i in chosen}
+    total = sum(_cost(REGISTRY[i], trials) for i in chosen) or 1
+    done = 0
     for k, i in enumerate(chosen):
-        remaining = max(budget - (time.monotonic() - t0), 0.5)
-        w_left = sum(weights[j] for j in chosen[k:]) or 1.0
-        share = max(remaining * weights[i] / w_left, 0.3)
-        base = time.monotonic() - t0
-        prog = (lambda d, note, base=base, i=i: progress(base + d, f"{i}: {note}")) if progress else None
-        rec = verify_statement(REGISTRY[i], budget=share, seed=seed, out_dir=out, progress=prog)
+        st = REGISTRY[i]
+        cap = None
+        if budget is not None:
+            left = [j for j in chosen[k:] if REGISTRY[j].checkable]
+            cap = max((budget - (time.monotonic() - t0)) / max(len(left), 1), 0.05)
+        prog = (lambda d, note, base=done, i=i: progress(base + d, f"{i}: {note}")) if progress else None
+        rec = verify_statement(st, trials=trials, budget=cap, seed=seed, out_dir=out, progress=prog, reuse=reuse)
         log.info("%s: %s (%d trials, worst ratio %s)", i, rec.status, rec.trials, rec.worst_ratio)
         records.append(rec)
+        done += _cost(st, trials)
         if progress:
-            progress(time.monotonic() - t0, f"{i}: {rec.status}")
+            progress(done, f"{i}: {rec.status}")
     return records
+
+
+def _cost(st: Statement, trials: int | None) -> int:
+    """Progress units of one statement (its trials; a family counts as one)."""
+    if not st.checkable:
+        return 1
+    return int(trials if trials is not None else st.default_trials)
+
+
+def total_units(ids: Iterable[str] | None, trials: int | None) -> int:
+    return sum(_cost(REGISTRY[i], trials) for i in select(ids)) or 1
 
 
 def exit_code(records: list[Record]) -> int:

@@ -16,7 +16,7 @@ import numpy as np
 from boundcheck.core import numerics as nm
 from boundcheck.core.algorithms import AGDState, GDState, ProxState, accelerated_gradient_descent, gradient_descent, proximal_gradient_descent
 from boundcheck.core.losses import get_family, per_example_constants
-from boundcheck.lang.statement import evaluate_expr
+from boundcheck.core.stability import closed_form_sup as stability_sup, domain_radii, rho_over_domain  # noqa: F401
 
 GD = gradient_descent()
 PROX = proximal_gradient_descent()
@@ -93,54 +93,6 @@ def col(x: Any, nd: int) -> Any:
     """Reshape a per-candidate array (C,) to broadcast against arrays with nd dims."""
     x = np.asarray(x, dtype=object) if nm.is_exact(x) else np.asarray(x)
     return x.reshape(x.shape + (1,) * (nd - x.ndim))
-
-
-# ----------------------------------------------------------------------------- stability sup
-def stability_sup(family: str, w: Any, w2: Any, ex_domain: Mapping[str, Any]) -> tuple[Any, str]:
-    """sup_{ξ∈Ξ} |f(w, ξ) − f(w2, ξ)| (Definition 1) in closed form.
-
-    Ξ is the set of examples whose constants do not exceed the certified ones of the
-    instance: linear Ξ = {a : ‖a‖ ≤ r_a} (sup = r_a‖w − w2‖); quadratic
-    Ξ = {(A, b) : 0 ⪯ A ⪯ β̂ I, ‖b‖ ≤ r_b} (sup = β̂(‖u‖‖v‖ + |⟨u, v⟩|)/2 + r_b‖u‖ with
-    u = w − w2, v = (w + w2)/2, attained by a rank-one A).
-    ``ex_domain`` holds the per-candidate radii: {"r_a"} or {"beta_hat", "r_b"}.
-    """
-    u = w - w2
-    if family == "linear":
-        return ex_domain["r_a"] * norm(u), "closed form: r_a‖u‖"
-    if family == "quadratic":
-        v = (w + w2) / 2
-        nu, nv = norm(u), norm(v)
-        uv = (u * v).sum(axis=-1)
-        auv = np.vectorize(abs, otypes=[object])(uv) if nm.is_exact(uv) else np.abs(uv)
-        return ex_domain["beta_hat"] * (nu * nv + auv) / 2 + ex_domain["r_b"] * nu, \
-            "closed form: β̂(‖u‖‖v‖+|⟨u,v⟩|)/2 + r_b‖u‖ (rank-one A)"
-    raise ValueError(f"no closed-form stability sup for family {family!r}")
-
-
-def domain_radii(family: str, ex: Mapping[str, Any], ex2: Mapping[str, Any]) -> dict:
-    """Per-candidate radii of Ξ covering both neighbouring batches (examples on axis 1).
-
-    Exact (object) inputs give exact radii; β̂ of a quadratic is the certified float
-    upper bound of λ_max (a valid, slightly larger Ξ)."""
-    if family == "linear":
-        return {"r_a": np.maximum(xmax(norm(ex["a"]), 1), xmax(norm(ex2["a"]), 1))}
-    if family == "quadratic":
-        b1, _ = per_example_constants("quadratic", ex, 0.0)
-        b2, _ = per_example_constants("quadratic", ex2, 0.0)
-        bh = np.maximum(b1.max(axis=1), b2.max(axis=1))
-        if nm.is_exact(ex["b"]):
-            bh = nm.to_mp(bh)
-        rb = np.maximum(xmax(norm(ex["b"]), 1), xmax(norm(ex2["b"]), 1))
-        return {"beta_hat": bh, "r_b": rb}
-    raise ValueError(family)
-
-
-def rho_over_domain(family: str, dom: Mapping[str, Any], R: Any) -> Any:
-    """Lipschitz constant over W = {‖w‖ ≤ R} for every ξ ∈ Ξ (matches stability_sup's Ξ)."""
-    if family == "linear":
-        return dom["r_a"]
-    return dom["beta_hat"] * R + dom["r_b"]
 
 
 # ----------------------------------------------------------------------------- finite support

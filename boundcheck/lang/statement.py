@@ -1,210 +1,500 @@
-"""Statements as checkable objects: the one statement registry.
+"""A statement is one declaration; everything numeric is derived from it.
 
-A :class:`Statement` records where it is printed, its hypotheses as sympy relations,
-the quantity it bounds (a function of an instance and a run of its algorithm) and the
-bound as a sympy expression, exactly as printed.  It also knows how to instantiate
-itself numerically:
+    LEMMA6 = register(statement(
+        "lemma6", "Lemma 6", section="4.1", title="Stability of GD",
+        printed="… gradient descent … is ε-uniformly stable with ε = 2ηKρ²/B.",
+        cls=SMOOTH_CONVEX.restrict(CLOSED_FORM_SUP), method="gd", setting=neighbours(),
+        params={eta: Interval(0, 1 / beta)},
+        lhs=stability(), bound=2 * eta * K * rho**2 / B))
 
-* ``sample(rng, C, family)`` draws C admissible instances of one *structure*
-  (dimension, B, K, T, family, …) as raw unconstrained parameters;
-* ``decode(structure, raw)`` maps raw parameters to an instance that satisfies the
-  hypotheses by construction (η = u/β with u ∈ (0, 1], …);
-* ``evaluate(structure, inst)`` returns (LHS, RHS) for all C instances at once.  It is
-  written once and runs on float64 arrays and on object arrays of mpmath numbers, so a
-  counterexample is re-evaluated in high precision by the very same code.
+The declaration gives the function class (its hypotheses and the loss families that realise
+it), the inner method, the setting (one batch, neighbouring batches, or an echoed run on a
+finite distribution), each parameter with its domain (declared once: the printed hypothesis,
+sampling, projection, the vectorised check, the counts per hypothesis, replay validation and
+the file schema all derive from it), the quantity (a :mod:`~boundcheck.lang.terms` term), the
+bound (a sympy expression, exactly as printed) with its relation, and the printed text.  The
+same declaration evaluates in float64 (the search) and in mpmath (the re-check and replay).
 
-``verify``, ``search`` and ``report`` all go through this registry and the one search
-engine in :mod:`boundcheck.engine.search`.
+A *table* statement (Table 2) is declared by its rows: each row is a registered statement
+whose quantity and instances it reuses, with the table's bound for that row.  A big-O
+statement is checked through ``explicit`` (the bound with derived constants); one that is
+refuted only by a family of instances (Theorem 13 as printed) declares ``big_o_family`` —
+the one hand-written escape hatch (a family is a sequence of instances along a parameter, not
+an instance the search can draw).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
-import mpmath
 import numpy as np
 import sympy as sp
 
 from boundcheck.core import numerics as nm
+from boundcheck.core.losses import FAMILIES, is_legacy
+from boundcheck.lang.classes import FunctionClass
+from boundcheck.lang.domains import Choice, Domain, Fixed, Integers, as_domain, evaluate_expr
+from boundcheck.lang.settings import METHODS, STATE_SCALARS, STATE_VECTORS, Echo, Setting, raw_name
+from boundcheck.lang.symbols import SYMBOLS, hypothesis_text
+from boundcheck.lang.terms import Term, as_term
 
-__all__ = ["Statement", "REGISTRY", "register", "SYMBOLS", "Structure", "CLAIM_KINDS"]
+__all__ = ["Statement", "Evaluation", "statement", "REGISTRY", "register", "unregister", "SYMBOLS", "CLAIM_KINDS",
+           "evaluate_expr", "ByMethod"]
 
-# The paper's symbols (Section 2 onwards).  All positive unless said otherwise.
-beta = sp.Symbol("beta", nonnegative=True)
-rho = sp.Symbol("rho", nonnegative=True)
-eta = sp.Symbol("eta", nonnegative=True)
-gamma = sp.Symbol("gamma", nonnegative=True)
-lam = sp.Symbol("lambda", real=True)
-K = sp.Symbol("K", positive=True, integer=True)
-T = sp.Symbol("T", positive=True, integer=True)
-B = sp.Symbol("B", positive=True, integer=True)
-D = sp.Symbol("D", nonnegative=True)
-eps = sp.Symbol("epsilon", nonnegative=True)
-n = sp.Symbol("n", positive=True, integer=True)
-c = sp.Symbol("c", positive=True)  # a big-O / Θ constant
-
-SYMBOLS: dict[str, sp.Symbol] = {
-    "beta": beta, "rho": rho, "eta": eta, "gamma": gamma, "lambda": lam, "K": K, "T": T, "B": B, "D": D,
-    "epsilon": eps, "n": n, "c": c,
-}
-
-Structure = dict  # discrete choices of one instance batch: n, B, K, T, family, …
+CLAIM_KINDS = ("theorem", "lemma", "corollary", "proposition", "claim", "table")
+RELATIONS = ("<=", ">=")
 
 
-@dataclass
+class Evaluation(NamedTuple):
+    """(LHS, RHS) of C candidate instances in the ``LHS ≤ RHS`` orientation, the hypotheses each
+    violates (name → bool mask), and the magnitude of the compared terms (None in exact mode)."""
+
+    lhs: Any
+    rhs: Any
+    violations: dict
+    magnitude: Any
+
+
+@dataclass(frozen=True)
+class ByMethod:
+    """A parameter whose domain depends on the inner method drawn (Theorem 4: η ≤ 1/β for GD,
+    η ≤ 1/(β + γ) for prox-GD)."""
+
+    domains: Mapping[str, Any]
+
+    def resolve(self, method: str) -> Domain | None:
+        d = self.domains.get(method)
+        return None if d is None else as_domain(d)
+
+
+@dataclass(eq=False)
 class Statement:
-    """A statement of the paper (or a corrected version of one) as a checkable object.
-
-    Attributes:
-        id: registry id ("theorem7", "theorem7_corrected", …).
-        kind: "theorem" | "lemma" | "definition" | "algorithm" | "table".
-        number: as printed ("Theorem 7").  section: e.g. "4.1".
-        title: short name.  printed: the statement's text as printed (LaTeX source).
-        hypotheses: sympy relations over the symbols, as printed.
-        quantity: what the left-hand side is (a function of an instance and a run).
-        bound: the right-hand side as a sympy expression, as printed (for a big-O
-            statement: the rate, with ``big_o_constants`` derived in ``proofs/``).
-        algorithm: the algorithm the statement is about ("gd", "prox", "agd", …).
-        families: loss families whose hypotheses hold (convex, smooth; quadratic where needed).
-        expectation: "none" | "exact" (finite support, enumerated) | "monte-carlo".
-        corrected_by / corrects / correction: links between a printed statement that is
-            false and its corrected version, with a one-line explanation.
-        readings: text-extraction artefacts resolved, and printed inconsistencies noted.
-        proof: the proof module in ``proofs/`` and whether the proof is the paper's or ours.
-    """
+    """One declared statement (see the module docstring).  Construct with :func:`statement`."""
 
     id: str
-    kind: str
     number: str
-    section: str
-    title: str
-    printed: str
-    hypotheses: tuple
-    quantity: str
-    bound: sp.Expr
-    algorithm: str
-    families: tuple[str, ...]
-    expectation: str = "none"
+    title: str = ""
+    printed: str = ""
+    kind: str = "lemma"
+    section: str = ""
+    cls: FunctionClass | None = None
+    method: str | tuple[str, ...] = "gd"
+    setting: Setting | None = None
+    params: Mapping[sp.Symbol, Any] = field(default_factory=dict)
+    lhs: Term | None = None
+    bound: Any = None
     relation: str = "<="
+    where: Mapping[sp.Symbol, Term] = field(default_factory=dict)
+    structure: Mapping[str, Any] = field(default_factory=dict)
+    state: Mapping[str, Any] = field(default_factory=dict)
+    quantity: str = ""
     big_o: bool = False
+    explicit: Any = None
     big_o_constants: Mapping[str, Any] = field(default_factory=dict)
-    explicit: sp.Expr | None = None  # for a big-O statement: the bound with derived constants (proofs/)
+    big_o_family: Callable[..., list[dict]] | None = None
+    rows: Mapping[str, str] | None = None   # a table: method → the registered statement of that row
     corrected_by: str | None = None
     corrects: str | None = None
     correction: str | None = None
     readings: tuple[str, ...] = ()
     proof: str = ""
-    proof_module: str | None = None  # the module of proofs/ that checks this statement's proof steps
-    tight_expected: bool | None = None
-    # numeric instantiation (see module docstring)
-    sample: Callable[..., tuple[Structure, dict]] | None = None
-    decode: Callable[[Structure, dict], dict] | None = None
-    evaluate: Callable[["Statement", Structure, dict], tuple[Any, Any]] | None = None
-    check_hypotheses: Callable[[Structure, dict], dict[str, Any]] | None = None
-    big_o_family: Callable[..., list[dict]] | None = None
-    plant: float = 1.0  # multiplies the RHS; only tests change it (planted-error checks)
+    proof_module: str | None = None
     notes: tuple[str, ...] = ()
+    default_trials: int = 32768
+    reference: str = ""
+
+    # ------------------------------------------------------------------------- declaration
+    def __post_init__(self) -> None:
+        if self.relation not in RELATIONS:
+            raise ValueError(f"{self.id}: relation must be one of {RELATIONS}, got {self.relation!r}")
+        self.params = {(_sym(k)): v for k, v in dict(self.params).items()}
+        self.where = {(_sym(k)): as_term(v) for k, v in dict(self.where).items()}
+        if self.lhs is not None:
+            self.lhs = as_term(self.lhs)
+        if self.bound is not None:
+            self.bound = sp.sympify(self.bound)
+        if self.explicit is not None:
+            self.explicit = sp.sympify(self.explicit)
+        if not self.quantity and self.lhs is not None:
+            self.quantity = str(self.lhs)
+        if self.lhs is not None and self.setting is not None:
+            self._check_declaration()
+
+    def _check_declaration(self) -> None:
+        if self.cls is None:
+            raise ValueError(f"{self.id}: a checkable statement needs its function class (cls=)")
+        for m in self.methods:
+            if m not in METHODS:
+                raise ValueError(f"{self.id}: unknown method {m!r}; choose from {sorted(METHODS)}")
+            for fieldname, pname in STATE_SCALARS[m].items():
+                if pname == "lambda_init" and SYMBOLS["lambda_init"] not in self.params:
+                    continue  # AGD's λ_init defaults to 1 (Nesterov's start)
+                if SYMBOLS.get(pname, sp.Symbol(pname)) not in self.params:
+                    raise ValueError(f"{self.id}: method {m!r} needs the parameter {pname} (its state's {fieldname})")
+        terms = [self.lhs, *self.where.values()]
+        missing = sorted(set().union(*[self.setting.needs_ok(t.needs) for t in terms]))
+        if missing:
+            raise ValueError(f"{self.id}: the {self.setting.name} setting does not provide {missing}")
+        if self.relation == ">=" and self.big_o:
+            raise ValueError(f"{self.id}: a big-O statement is an upper bound (relation '<=')")
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return (self.method,) if isinstance(self.method, str) else tuple(self.method)
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        if self.rows:
+            return tuple(dict.fromkeys(f for r in self.rows.values() for f in REGISTRY[r].families))
+        return self.cls.families if self.cls is not None else ()
+
+    @property
+    def expectation(self) -> str:
+        if self.rows:
+            return "exact"
+        return "exact" if isinstance(self.setting, Echo) else "none"
+
+    @property
+    def algorithm(self) -> str:
+        ms = " | ".join(self.methods)
+        if isinstance(self.setting, Echo):
+            alg = "Algorithm 2" if self.setting.output == "final" else \
+                ("Algorithm 1" if self.setting.output == "printed" else "Algorithm 1, proof average")
+            return f"echo-{ms} ({alg})"
+        return ms
+
+    @property
+    def hypotheses(self) -> tuple:
+        """The printed hypotheses on the parameters (sympy relations), from their domains."""
+        out: list = []
+        for sym, d in self.params.items():
+            if isinstance(d, ByMethod):
+                for m, dd in d.domains.items():
+                    out += [h for h in as_domain(dd).hypotheses(sym) if h not in out]
+            else:
+                out += [h for h in as_domain(d).hypotheses(sym) if h not in out]
+        return tuple(out)
+
+    @property
+    def checkable(self) -> bool:
+        return bool(self.rows) or (self.lhs is not None and self.setting is not None)
+
+    def bound_expr(self) -> Any:
+        """What numeric checks test: the explicit bound of a big-O statement, else the bound."""
+        return self.explicit if self.explicit is not None else self.bound
 
     def symbols(self) -> list[sp.Symbol]:
-        return sorted(self.bound.free_symbols | set().union(*[h.free_symbols for h in self.hypotheses]),
-                      key=lambda s: s.name)
+        b = self.bound.free_symbols if self.bound is not None else set()
+        return sorted(b | set().union(*[h.free_symbols for h in self.hypotheses]), key=lambda s: s.name)
 
     def bound_value(self, params: Mapping[str, Any]) -> Any:
-        """The bound evaluated at ``params`` (names as in SYMBOLS), float or mpmath.
-
-        For a big-O statement this is the explicit bound (derived constants), which is
-        what numeric checks can test; the printed rate is ``bound``."""
-        return evaluate_expr(self.explicit if self.explicit is not None else self.bound, params)
+        """The bound (explicit for big-O) at ``params`` (names as the symbols'), float or mpmath."""
+        return evaluate_expr(self.bound_expr(), dict(params))
 
     def hypotheses_hold(self, params: Mapping[str, Any]) -> dict[str, bool]:
-        """Each printed hypothesis (sympy relation) evaluated at ``params``."""
-        return {str(h): bool(evaluate_expr(h, params)) for h in self.hypotheses}
+        return {hypothesis_text(h): bool(evaluate_expr(h, dict(params))) for h in self.hypotheses}
 
     def latex(self) -> str:
         return sp.latex(self.bound)
 
-    def run(self, structure: Structure, params: dict) -> tuple:
-        """Evaluate (LHS, RHS, violated hypotheses) for every candidate instance in ``params``."""
-        return self.run_full(structure, params)[:3]
+    def state_spec(self, fieldname: str) -> Any:
+        default = "free"
+        if isinstance(self.setting, Echo):
+            default = "w_init" if fieldname == "pivot" else 0
+        return self.state.get(fieldname, default)
 
-    def run_full(self, structure: Structure, params: dict) -> tuple:
-        """Evaluate (LHS, RHS, violated hypotheses, magnitude) for every candidate in ``params``.
+    def fingerprint(self) -> str:
+        """A hash of the declaration (what is checked, not how it is searched): the key under
+        which saved counterexamples are re-checked first."""
+        parts = [self.id, self.kind, sp.srepr(self.bound), sp.srepr(self.explicit) if self.explicit is not None else "",
+                 self.relation, str(self.lhs), repr(sorted((s.name, str(t)) for s, t in self.where.items())),
+                 repr([(s.name, self._describe_param(d)) for s, d in self.params.items()]),
+                 "" if self.cls is None else f"{self.cls.name}:{','.join(self.cls.families)}",
+                 ",".join(self.methods), repr(self.setting), repr(sorted(self.state.items(), key=str)),
+                 repr(sorted(self.structure.items(), key=str)), repr(sorted((self.rows or {}).items()))]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
-        ``magnitude`` is the size of the terms whose difference makes LHS − RHS (e.g. the
-        potentials of a regret bound); float64 cannot resolve an excess far below it.
-        Statements that do not report one get |LHS| + |RHS|."""
-        out = self.evaluate(self, structure, params)
-        lhs, rhs = out[0], out[1]
-        viol = out[2] if len(out) > 2 else {}
-        mag = out[3] if len(out) > 3 else None
-        if mag is None:
-            mag = abs(lhs) + abs(rhs) if not nm.is_exact(lhs) else None
-        return lhs, rhs, viol, mag
+    @staticmethod
+    def _describe_param(d: Any) -> str:
+        if isinstance(d, ByMethod):
+            return "{" + ", ".join(f"{m}: {as_domain(x).describe(sp.Symbol('x'))}" for m, x in d.domains.items()) + "}"
+        return as_domain(d).describe(sp.Symbol("x"))
 
-    @property
-    def checkable(self) -> bool:
-        return self.evaluate is not None
+    # ------------------------------------------------------------------------- structure
+    def param_domains(self, method: str) -> list[tuple[sp.Symbol, Domain]]:
+        out = []
+        for sym, d in self.params.items():
+            dd = d.resolve(method) if isinstance(d, ByMethod) else as_domain(d)
+            if dd is not None:
+                out.append((sym, dd))
+        if method == "agd" and SYMBOLS["lambda_init"] not in self.params:
+            out.append((SYMBOLS["lambda_init"], Fixed(1)))
+        return out
+
+    def structure_domains(self) -> dict[str, Any]:
+        """Every structure key with its domain (the schema ``replay`` validates against)."""
+        if self.rows:
+            doms: dict[str, Any] = {"method": Choice(tuple(self.rows))}
+            for r in self.rows.values():
+                for k, v in REGISTRY[r].structure_domains().items():
+                    if k == "family":
+                        prev = doms.get("family")
+                        doms["family"] = Choice(tuple(dict.fromkeys((prev.options if prev else ()) + v.options)))
+                    elif k != "method":
+                        prev = doms.get(k)
+                        doms[k] = v if prev is None else Integers(min(prev.lo, v.lo), max(prev.hi, v.hi), prev.prior,
+                                                                  prev.tiers)
+            return doms
+        doms = dict(self.setting.structure_domains())
+        doms.update(self.structure)
+        doms["family"] = Choice(self.cls.families)
+        doms["method"] = Choice(self.methods)
+        return doms
+
+    def draw_structure(self, rng: np.random.Generator, family: str | None = None) -> dict:
+        if family is not None and family not in self.families:
+            raise ValueError(f"family {family!r} is not in {self.id}'s function class; admissible: {list(self.families)}")
+        doms = self.structure_domains()
+        s = {"family": family or doms["family"].sample(rng)}
+        for k in ("n", "K", "B", "T"):
+            if k in doms:
+                s[k] = doms[k].sample(rng)
+        s["method"] = doms["method"].sample(rng)
+        if isinstance(self.setting, Echo):
+            s = self.setting.draw_structure(rng, s)
+            if "K" in self.structure:  # a statement's K range wins over the setting's K·T cap
+                s["K"] = min(s["K"], self.structure["K"].hi)
+        return s
+
+    def layout(self, structure: dict, legacy: bool = False) -> dict[str, tuple]:
+        """Every raw parameter's trailing axes, named ("B", "n", a number): the file schema."""
+        if self.rows:
+            return REGISTRY[self.rows[structure["method"]]].layout(structure, legacy)
+        out = dict(self.setting.layout(self, structure, legacy))
+        for sym, d in self.param_domains(structure["method"]):
+            if d.raw:
+                out[raw_name(sym.name)] = ()
+        return out
+
+    def expected_shapes(self, structure: dict, legacy: bool = False) -> dict[str, tuple[int, ...]]:
+        """The shape of every raw parameter of one instance (a leading axis of 1)."""
+        out = {}
+        for k, axes in self.layout(structure, legacy).items():
+            out[k] = (1,) + tuple(a if isinstance(a, int) else int(structure[a]) for a in axes)
+        return out
+
+    def validate_structure(self, structure: Mapping[str, Any]) -> dict:
+        """Check a structure against the declaration (keys, ranges, family, method); returns it."""
+        doms = self.structure_domains()
+        unknown = sorted(set(structure) - set(doms))
+        if unknown:
+            raise ValueError(f"unknown structure field(s) {unknown} for {self.id} (fields: {sorted(doms)})")
+        missing = sorted(set(doms) - set(structure))
+        if missing:
+            raise ValueError(f"structure is missing {missing}")
+        for k, d in doms.items():
+            v = structure[k]
+            if isinstance(d, Integers):
+                hi = d.hi if k != "B" or not isinstance(self.setting, Echo) else 729
+                if isinstance(v, bool) or not isinstance(v, int) or not (d.lo <= v <= max(hi, d.hi)):
+                    raise ValueError(f"structure[{k!r}] must be an integer in [{d.lo}, {max(hi, d.hi)}], got {v!r}")
+            elif not d.contains(v):
+                raise ValueError(f"structure[{k!r}] = {v!r} is not one of {list(d.options)}")
+        return dict(structure)
+
+    # ------------------------------------------------------------------------- numerics
+    def sample(self, rng: np.random.Generator, C: int, family: str | None = None,
+               relax: Sequence[str] = ()) -> tuple[dict, dict]:
+        """C raw instances of one random structure (drawn within the hypotheses, except those
+        named in ``relax``)."""
+        if self.rows:
+            opts = [m for m, r in self.rows.items() if family is None or family in REGISTRY[r].families]
+            if not opts:
+                raise ValueError(f"family {family!r} is in no row of {self.id}")
+            m = opts[int(rng.integers(len(opts)))]
+            return REGISTRY[self.rows[m]].sample(rng, C, family, relax)
+        s = self.draw_structure(rng, family)
+        raw = self.setting.sample_raw(self, rng, C, s)
+        for sym, d in self.param_domains(s["method"]):
+            if d.raw:
+                raw[raw_name(sym.name)] = d.sample(rng, C, relax=sym.name in relax)
+        return s, raw
+
+    def project(self, structure: dict, raw: dict, relax: Sequence[str] = ()) -> dict:
+        """Raw parameters perturbed by the search, mapped back onto their raw domains."""
+        if self.rows:
+            return REGISTRY[self.rows[structure["method"]]].project(structure, raw, relax)
+        out = dict(raw)
+        for sym, d in self.param_domains(structure["method"]):
+            k = raw_name(sym.name)
+            if d.raw and k in out and not nm.is_exact(out[k]):
+                out[k] = d.project(out[k], relax=sym.name in relax)
+        if "p0" in out and not nm.is_exact(out["p0"]):
+            out["p0"] = np.clip(out["p0"], 1e-6, 1.0)
+        if "rW" in out and not nm.is_exact(out["rW"]):
+            out["rW"] = np.maximum(out["rW"], 1.0)
+        if structure.get("family") == "logistic":
+            for k in out:
+                if k.endswith(".y") and not nm.is_exact(out[k]):
+                    out[k] = np.where(out[k] >= 0, 1.0, -1.0)
+        return out
+
+    def decode_params(self, structure: dict, raw: dict, env: dict, viol: dict) -> None:
+        """Decode every parameter (declared order) into ``env`` and record hypothesis violations."""
+        C = next(iter(raw.values())).shape[0]
+        for sym, d in self.param_domains(structure["method"]):
+            bad = np.zeros(C, dtype=bool)
+            r = None
+            if d.raw:
+                r = raw[raw_name(sym.name)]
+                bad |= ~d.raw_ok(nm.to_float(r))
+            val = d.decode(r, env)
+            if np.ndim(val) == 0:
+                val = np.full(C, val, dtype=object if nm.is_exact(raw["w0"]) else float)
+            env[sym.name] = val
+            if d.raw:  # a defined or fixed parameter satisfies its equation by construction
+                caught = np.zeros(C, dtype=bool)
+                for h in d.hypotheses(sym):
+                    ok = np.broadcast_to(np.asarray(evaluate_expr(h, env), dtype=bool), (C,))
+                    name = hypothesis_text(h)
+                    viol[name] = viol.get(name, np.zeros(C, dtype=bool)) | ~ok
+                    caught |= ~ok
+                # a raw value outside its raw domain that no relation caught (NaN, a hostile file)
+                if (bad & ~caught).any():
+                    key = f"{sym.name} in its domain"
+                    viol[key] = viol.get(key, np.zeros(C, dtype=bool)) | (bad & ~caught)
+
+    def base_env(self, structure: dict, constants: dict) -> dict:
+        env = {k: structure[k] for k in ("K", "B", "T", "n") if k in structure}
+        env.update(constants)
+        return env
+
+    def normalize(self, structure: Mapping[str, Any]) -> dict:
+        """A structure with the inner method filled in when the statement has only one (files
+        and proof checks written before the statement language omit it)."""
+        s = dict(structure)
+        if "method" not in s and not self.rows and len(self.methods) == 1:
+            s["method"] = self.methods[0]
+        return s
+
+    def _context(self, structure: dict, raw: dict) -> tuple[Any, dict]:
+        ctx = self.setting.evaluate(self, structure, raw)
+        env = dict(ctx.env)
+        for sym, t in self.where.items():
+            v, _ = t.evaluate(ctx)
+            env[sym.name] = v[:, 0]
+        return ctx, env
+
+    def values(self, structure: dict, raw: dict) -> dict:
+        """Every symbol of the statement at these instances: structure, certified constants
+        (β, ρ, D, …), decoded parameters (η, γ, …) and the run-dependent symbols of the bound."""
+        structure = self.normalize(structure)
+        if self.rows:
+            return REGISTRY[self.rows[structure["method"]]].values(structure, raw)
+        return self._context(structure, raw)[1]
+
+    def evaluate(self, structure: dict, raw: dict, bound: Any = None) -> Evaluation:
+        """(LHS, RHS, violations, magnitude) of every candidate in ``raw`` (``LHS ≤ RHS`` form)."""
+        structure = self.normalize(structure)
+        if self.rows:
+            row = REGISTRY[self.rows[structure["method"]]]
+            rows = list(self.rows)
+            b = self.bound_expr()
+            return row.evaluate(structure, raw, bound=b[rows.index(structure["method"])])
+        ctx, env = self._context(structure, raw)
+        exact = ctx.exact
+        lhs, lmag = self.lhs.evaluate(ctx)
+        if np.shape(lhs)[1:] != (1,):
+            raise ValueError(f"{self.id}: the quantity {self.lhs} depends on the batch sequence: take E(·)")
+        lhs, lmag = lhs[:, 0], lmag[:, 0]
+        expr = self.bound_expr() if bound is None else bound
+        rhs = evaluate_expr(expr, env)
+        rhs = np.broadcast_to(np.asarray(rhs, dtype=object if exact else float), (ctx.C,))
+        mag = None
+        if not exact:
+            rmag = sum(np.abs(np.broadcast_to(np.asarray(evaluate_expr(a, env), dtype=float), (ctx.C,)))
+                       for a in _additive_terms(expr))
+            mag = np.asarray(lmag, dtype=float) + rmag
+        if self.relation == ">=":
+            lhs, rhs = rhs, lhs
+        return Evaluation(lhs, rhs, ctx.violations, mag)
+
+    # compatibility with the proof suite ---------------------------------------------------
+    def run(self, structure: dict, params: dict) -> tuple:
+        """(LHS, RHS, violated hypotheses) of every candidate instance in ``params``."""
+        e = self.evaluate(structure, params)
+        return e.lhs, e.rhs, e.violations
+
+    def run_full(self, structure: dict, params: dict) -> tuple:
+        e = self.evaluate(structure, params)
+        return e.lhs, e.rhs, e.violations, e.magnitude
+
+    def is_legacy_file(self, structure: dict, params: Mapping[str, Any]) -> bool:
+        fam = structure.get("family")
+        if fam not in FAMILIES:
+            return False
+        prefixes = {k.split(".", 1)[0] + "." for k in params if "." in k}
+        return any(is_legacy(fam, {k[len(p):]: v for k, v in params.items() if k.startswith(p)}) for p in prefixes)
 
     def summary(self) -> dict:
         return {
             "id": self.id, "kind": self.kind, "number": self.number, "section": self.section, "title": self.title,
-            "hypotheses": [str(h) for h in self.hypotheses], "quantity": self.quantity, "bound": str(self.bound),
-            "bound_latex": sp.latex(self.bound),
-            "explicit": None if self.explicit is None else str(self.explicit), "algorithm": self.algorithm, "families": list(self.families),
+            "printed": self.printed, "hypotheses": [hypothesis_text(h) for h in self.hypotheses],
+            "class": None if self.cls is None else self.cls.describe(), "quantity": self.quantity,
+            "relation": self.relation, "bound": str(self.bound), "bound_latex": sp.latex(self.bound) if self.bound is not None else "",
+            "explicit": None if self.explicit is None else str(self.explicit), "algorithm": self.algorithm,
+            "families": list(self.families), "setting": None if self.setting is None else self.setting.name,
             "expectation": self.expectation, "big_o": self.big_o, "corrected_by": self.corrected_by,
             "corrects": self.corrects, "correction": self.correction, "readings": list(self.readings),
-            "proof": self.proof,
+            "proof": self.proof, "proof_module": self.proof_module, "fingerprint": self.fingerprint(),
         }
 
-
-_LAMBDIFY_CACHE: dict = {}
-
-
-def _lambdified(expr: sp.Basic, kind: str):
-    key = (expr, kind)
-    f = _LAMBDIFY_CACHE.get(key)
-    if f is None:
-        syms = sorted(expr.free_symbols, key=lambda s: s.name)
-        mod = "numpy" if kind == "float" else "mpmath"
-        f = (syms, sp.lambdify(syms, expr, modules=mod))
-        _LAMBDIFY_CACHE[key] = f
-    return f
+    def copy(self, **changes: Any) -> "Statement":
+        """A copy with fields changed (e.g. a planted or a user's variant); links are dropped
+        unless given."""
+        kw = {"corrected_by": None, "corrects": None, "correction": None}
+        kw.update(changes)
+        return replace(self, **kw)
 
 
-def evaluate_expr(expr: sp.Basic, params: Mapping[str, Any]) -> Any:
-    """Evaluate a sympy expression or relation at named parameters.
+_TERMS_CACHE: dict = {}
 
-    Float/ndarray parameters → numpy (vectorised); object arrays / mpf → mpmath,
-    elementwise.  Never sympifies strings: only symbols of the statement are looked up.
-    """
-    exact = any(nm.is_exact(v) or isinstance(v, mpmath.mpf) for v in params.values())
-    syms, f = _lambdified(expr, "mp" if exact else "float")
-    try:
-        args = [params[s.name] for s in syms]
-    except KeyError as exc:
-        raise ValueError(f"missing parameter {exc.args[0]!r} for expression {expr}") from None
-    if not exact:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return f(*[np.asarray(a, dtype=float) for a in args])
-    if not args:
-        return f()
-    arrs = [np.asarray(a, dtype=object) for a in args]
-    shape = np.broadcast_shapes(*[a.shape for a in arrs])
-    out = np.empty(shape, dtype=object)
-    bs = [np.broadcast_to(a, shape) for a in arrs]
-    for idx in np.ndindex(shape):
-        out[idx] = f(*[nm._mp(b[idx]) if not isinstance(b[idx], mpmath.mpf) else b[idx] for b in bs])
-    return out if shape else out[()]
+
+def _additive_terms(expr: Any) -> tuple:
+    """The additive terms of a bound once expanded ((V_0 − V_T)/T + ε → V_0/T, −V_T/T, ε): their
+    absolute values add up to the magnitude that float64 cancellation is measured against."""
+    t = _TERMS_CACHE.get(expr)
+    if t is None:
+        t = _TERMS_CACHE[expr] = sp.Add.make_args(sp.expand(expr))
+    return t
+
+
+def _sym(k: Any) -> sp.Symbol:
+    if isinstance(k, sp.Symbol):
+        return k
+    if isinstance(k, str):
+        return SYMBOLS.get(k, sp.Symbol(k))
+    raise ValueError(f"a parameter is named by a sympy Symbol or a string, got {k!r}")
+
+
+def statement(id: str, number: str, **kw: Any) -> Statement:
+    """Declare a statement (see the module docstring for the fields)."""
+    return Statement(id=id, number=number, **kw)
 
 
 REGISTRY: dict[str, Statement] = {}
 
 
 def register(st: Statement) -> Statement:
+    """Add ``st`` to the one statement registry (ids are unique)."""
+    if not isinstance(st, Statement):
+        raise ValueError(f"register takes a Statement, got {type(st).__name__}")
     if st.id in REGISTRY:
         raise ValueError(f"statement id {st.id!r} is already registered")
     REGISTRY[st.id] = st
     return st
 
 
-CLAIM_KINDS = ("theorem", "lemma", "table")
+def unregister(sid: str) -> None:
+    REGISTRY.pop(sid, None)

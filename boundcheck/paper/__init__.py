@@ -1,9 +1,11 @@
 """The paper's statements, declared in the statement language (one module per section).
 
-Owns: Definitions 1 and 3, Algorithms 1 and 2, Theorem 2, Theorem 4, Lemmas 5–12,
-Theorems 7, 10, 13 and Table 2, each as printed and, where refuted, corrected beside it.
-Importing this package registers them.  May import: ``boundcheck.core``, ``boundcheck.lang``.
+Owns: Theorem 2, Theorem 4, Lemmas 5–12, Theorems 7, 10, 13 and Table 2, each as printed and,
+where refuted, corrected beside it; and the encodings of Definitions 1, 3, Algorithms 1, 2 and
+the inner methods.  Importing this package registers them (in the paper's order).
+May import: ``boundcheck.core``, ``boundcheck.lang``.
 """
+from boundcheck.lang.encoding import ENCODINGS, Encoding
 from boundcheck.lang.statement import CLAIM_KINDS, REGISTRY, SYMBOLS, Statement, evaluate_expr, register
 from boundcheck.paper import definitions  # noqa: F401  Definitions 1, 3; Algorithms 1, 2; inner methods
 from boundcheck.paper import general  # noqa: F401  theorem2, theorem4(+corrected), table2
@@ -11,7 +13,11 @@ from boundcheck.paper import gd  # noqa: F401  lemma5(+potential), lemma6, theor
 from boundcheck.paper import prox  # noqa: F401  lemma8(+corrected), lemma9, theorem10(+corrected)
 from boundcheck.paper import agd  # noqa: F401  lemma11(+corrected), lemma12, theorem13(+corrected)
 
-__all__ = ["REGISTRY", "SYMBOLS", "Statement", "evaluate_expr", "register", "get_statement", "statement_ids"]
+__all__ = ["REGISTRY", "ENCODINGS", "SYMBOLS", "Statement", "Encoding", "evaluate_expr", "register", "get_statement",
+           "get_encoding", "statement_ids", "PAPER_IDS"]
+
+#: the paper's own statements (as printed and corrected), in the paper's order
+PAPER_IDS = tuple(REGISTRY)
 
 
 def get_statement(sid: str) -> Statement:
@@ -19,10 +25,21 @@ def get_statement(sid: str) -> Statement:
     try:
         return REGISTRY[sid]
     except KeyError:
+        if sid in ENCODINGS:
+            e = ENCODINGS[sid]
+            raise ValueError(f"{sid!r} is {e.number}, an encoding of the paper's {e.kind} (not a claim to verify); "
+                             f"see 'boundcheck show {sid}'") from None
         raise ValueError(f"unknown statement id {sid!r}; known: {', '.join(statement_ids())}") from None
 
 
-def statement_ids(checkable_only: bool = False, claims_only: bool = False) -> list[str]:
-    """Registered ids; ``claims_only`` leaves out definitions and algorithms (encodings, not claims)."""
-    return [k for k, v in REGISTRY.items()
-            if (v.checkable or not checkable_only) and (v.kind in CLAIM_KINDS or not claims_only)]
+def get_encoding(eid: str) -> Encoding:
+    """A definition or algorithm of the paper, as printed (sympy)."""
+    try:
+        return ENCODINGS[eid]
+    except KeyError:
+        raise ValueError(f"unknown encoding id {eid!r}; known: {', '.join(ENCODINGS)}") from None
+
+
+def statement_ids(checkable_only: bool = False, claims_only: bool = True) -> list[str]:
+    """Registered statement ids (every entry is a claim; encodings are in ``ENCODINGS``)."""
+    return [k for k, v in REGISTRY.items() if (v.checkable or v.big_o_family is not None or not checkable_only)]

@@ -2,50 +2,87 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 
-from boundcheck.engine import verify as _verify
-from boundcheck.paper import statement_ids
-from boundcheck.outputs.common import Progress, format_table, write_json_atomic
 from boundcheck.cli.modules import add_module_argument, load_modules
+from boundcheck.cli.options import add_budget_arguments, check_seed, command_line
+
+LEGEND = ("'-': no value — a verified statement has no counterexample, a refuted one no correction link, and a "
+          "counterexample with RHS ≤ 0 has no ratio; trials = admissible instances evaluated; worst ratio = max "
+          "LHS/RHS (1: the bound is attained); min slack = 1 − worst ratio.")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("verify", help="check every statement of the paper (as printed and corrected)",
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("verify", parents=[common], help="check every statement of the paper (as printed and corrected)",
                        description="Search every registered statement for counterexamples (high-precision "
                        "re-checked) and report verified / refuted / unresolved with the figures that could have "
-                       "refuted it.  Exit 0: all verified, or refuted with the corrected version verified; "
-                       "1: something unresolved or unsettled; 2: bad input.")
+                       "refuted it.  Budgets are counts (--trials), so a seed gives the same result on any machine. "
+                       "Exit 0: all verified, or refuted with the corrected version verified; 1: something "
+                       "unresolved or unsettled; 2: bad input.")
     p.add_argument("--statement", action="append", metavar="ID", help="only this statement (repeatable)")
-    p.add_argument("--budget", type=float, default=_verify.DEFAULT_BUDGET,
-                   help=f"seconds for the whole run (default {_verify.DEFAULT_BUDGET:g})")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out-dir", default="reports/counterexamples", help="where counterexamples are saved")
-    p.add_argument("--json", metavar="PATH", help="write the records as JSON")
+    add_budget_arguments(p, trials_help="instances evaluated per statement (default: each statement's own, "
+                                        "chosen so that the whole registry takes about a minute on 2 cores)")
+    p.add_argument("--out-dir", default="reports/counterexamples",
+                   help="where counterexamples are saved, and re-checked first next time (default reports/counterexamples)")
+    p.add_argument("--no-reuse", action="store_true", help="do not re-check the saved counterexamples first")
+    p.add_argument("--json", metavar="PATH", help="write the run (version, seed, trials, command, records) as JSON")
     add_module_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    user_ids = load_modules(args.module)
-    ids = args.statement or (user_ids if args.module else None)
-    bar = Progress(args.budget, "verify")
-    try:
-        records = _verify.verify(ids, budget=args.budget, seed=args.seed, out_dir=args.out_dir,
-                                 progress=lambda d, note: bar.update(d, note))
-    finally:
-        bar.close()
-    rows = [(r.id, r.status, r.trials, r.worst_ratio, r.smallest_slack, r.counterexample or "-", r.corrected_by or "-")
-            for r in records]
-    print(format_table(["id", "status", "trials", "worst ratio", "min slack", "counterexample", "corrected by"], rows))
-    by = {r.id: r for r in records}
-    for r in records:
-        fix = by.get(r.corrected_by) if r.corrected_by else None
-        if r.status == "refuted" and fix is not None:
-            why = fix.correction or r.correction or ""
-            print(f"  {r.id} → {fix.id} ({fix.status}): {why}")
-    code = _verify.exit_code(records)
-    print(f"budget {args.budget:g} s, seed {args.seed}: "
-          + ", ".join(f"{sum(r.status == s for r in records)} {s}" for s in ("verified", "refuted", "unresolved")))
+    from boundcheck.outputs.paths import check_output_dir, check_output_file
+    check_seed(args.seed)
     if args.json:
-        write_json_atomic(args.json, [r.as_dict() for r in records])
+        check_output_file(args.json, option="--json", suffixes=(".json",))
+    check_output_dir(args.out_dir, option="--out-dir")
+    user_ids = load_modules(args.module)
+    from boundcheck.engine import verify as V
+    from boundcheck.outputs import Progress, files, format_table
+    ids = args.statement or (user_ids if args.module else None)
+    chosen = V.select(ids)  # unknown ids fail here, before any work
+    quiet = getattr(args, "quiet", False)
+    bar = Progress(V.total_units(ids, args.trials), "verify", enabled=None if not quiet else False)
+    t0 = time.monotonic()
+    records = []
+    try:
+        records = V.verify(chosen, trials=args.trials, budget=args.budget, seed=args.seed, out_dir=args.out_dir,
+                           progress=lambda d, note: bar.update(d, note), reuse=not args.no_reuse)
+    except KeyboardInterrupt:
+        bar.close()
+        if args.json and records:
+            _write(args, records, time.monotonic() - t0, interrupted=True)
+        raise
+    bar.close()
+    code = V.exit_code(records)
+    counts = {s: sum(r.status == s for r in records) for s in ("verified", "refuted", "unresolved")}
+    if not quiet:
+        rows = [(r.id, r.status, r.trials, r.worst_ratio, r.smallest_slack, r.counterexample or "-",
+                 r.corrected_by or "-") for r in records]
+        print(format_table(["id", "status", "trials", "worst ratio", "min slack", "counterexample", "corrected by"],
+                           rows))
+        by = {r.id: r for r in records}
+        for r in records:
+            fix = by.get(r.corrected_by) if r.corrected_by else None
+            if r.status == "refuted" and fix is not None:
+                print(f"  {r.id} → {fix.id} ({fix.status}): {fix.correction or r.correction or ''}")
+            if r.note:
+                print(f"  {r.id}: {r.note}")
+        print(f"  {LEGEND}")
+        trials = "each statement's default trials" if args.trials is None else f"{args.trials} trials per statement"
+        print(f"seed {args.seed}, {trials}: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+              + f" ({time.monotonic() - t0:.0f} s; exit {code})")
+    if args.json:
+        _write(args, records, time.monotonic() - t0)
     return code
+
+
+def _write(args: argparse.Namespace, records: list, seconds: float, interrupted: bool = False) -> None:
+    from boundcheck.engine.verify import exit_code
+    from boundcheck.outputs import files
+    files.write(args.json, "verify", {
+        "trials": args.trials, "budget": args.budget, "reuse": not args.no_reuse, "interrupted": interrupted,
+        "summary": {s: sum(r.status == s for r in records) for s in ("verified", "refuted", "unresolved")},
+        "exit_code": exit_code(records), "seconds": seconds, "records": [r.as_dict() for r in records]},
+        seed=args.seed, command=command_line())
