@@ -19,10 +19,13 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from boundcheck.core import numerics as nm
-from boundcheck.core.losses import get_family, per_example_constants
-from boundcheck.lang import instances as cm
+from boundcheck.core.losses import get_family, mean_grad_fn, per_example_constants
 
 MAX_SEQUENCES = 729
+
+
+def _norm(v: Any) -> Any:
+    return nm.sqrt((v * v).sum(axis=-1)) if nm.is_exact(v) else np.sqrt(np.sum(v * v, axis=-1))
 
 
 class EchoExpectation(NamedTuple):
@@ -83,15 +86,15 @@ def echo_expectation(method, s0, family: str, support: dict, p0: Any, w0: Any, B
     prob = q[:, :0].sum(axis=1, keepdims=True) * 0 + 1  # (C, 1) ones, exact-aware
     outer = [w]
     eps = None
-    radius = cm.norm(w0)
+    radius = _norm(w0)
     for t in range(Tv):
         E_t = w.shape[1]
         w = _expand(w, Bv)
         s = _expand_state(s, Bv)
         weights = np.tile(wts, (E_t, 1))
-        r = method.run(w, s, lambda x, W=weights: cm.weighted_grad(family, x, sup, W), Kv)
+        r = method.run(w, s, mean_grad_fn(family, support, weights), Kv)
         for pt in r.iterates[1:] + r.queries:
-            radius = np.maximum(radius, np.max(cm.norm(pt), axis=1))
+            radius = np.maximum(radius, np.max(_norm(pt), axis=1))
         w, s = r.w_out, r.s_out
         # exact uniform stability at this outer step: neighbours k, k+1; ξ over the support
         f = fam.value(w, sup).reshape(w.shape[0], E_t, Bv + 1, 2)
@@ -117,12 +120,6 @@ def population(family: str, support: dict, p0: Any, w: Any) -> Any:
     return p * v[..., 0] + (1 - p) * v[..., 1]
 
 
-def sample_support(rng: np.random.Generator, family: str, C: int, n: int) -> tuple[dict, np.ndarray]:
-    sup = cm.draw_examples(rng, family, (C, 2), n)
-    p0 = np.where(rng.random(C) < 0.2, 1.0, rng.uniform(0.02, 0.98, C))  # degenerate 𝒟 (p = 1) often
-    return sup, p0
-
-
 def support_constants(family: str, support: dict, radius: Any) -> tuple[Any, Any]:
     """Certified (β, ρ) over the support and the ball of the given radius (per candidate)."""
     b, r = per_example_constants(family, support, radius)
@@ -130,31 +127,3 @@ def support_constants(family: str, support: dict, radius: Any) -> tuple[Any, Any
     if nm.is_exact(radius):
         b, r = nm.to_mp(b), nm.to_mp(r)
     return b, r
-
-
-EXPECTATION_BOUNDS = None  # kept for import compatibility
-
-
-class EchoGap(NamedTuple):
-    gap: Any      # E[F(w_out)] − F(w*), (C,)
-    F_out: Any
-    F_star: Any
-    run: EchoExpectation
-    in_W: dict    # the ρ-domain hypothesis: every visited point inside W
-
-
-def echo_gap(method, s0, st: dict, p: dict, support: dict, RW: Any, output: str) -> EchoGap:
-    """E[F(w_out)] − F(w*) of an echoed run, exactly, with w_out per Algorithm 1 or 2.
-
-    output: "printed" (Algorithm 1 as printed, average of w_0..w_{T−1}), "proof" (average
-    of w_1..w_T) or "final" (Algorithm 2)."""
-    res = echo_expectation(method, s0, st["family"], support, p["p0"], p["w0"], st["B"], st["K"], st["T"])
-    if output == "final":
-        w_out = res.outer[-1]
-    else:
-        pts = res.outer[:-1] if output == "printed" else res.outer[1:]
-        w_out = sum(pts[1:], pts[0]) / st["T"]
-    F_out = expect(res.prob, population(st["family"], support, p["p0"], w_out))
-    F_star = population(st["family"], support, p["p0"], p["ws"][:, None, :])[:, 0]
-    return EchoGap(F_out - F_star, F_out, F_star, res,
-                   {"iterates stay in W (ρ-Lipschitz domain)": res.radius > RW})
