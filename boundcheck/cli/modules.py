@@ -22,7 +22,7 @@ def load_modules(paths: list[str] | None) -> list[str]:
     """Import user modules and register their ``STATEMENTS``; returns their ids."""
     if not paths:
         return []
-    from boundcheck.lang.statement import REGISTRY, Statement, register
+    from boundcheck.lang.declaration import REGISTRY, Statement, register
     ids: list[str] = []
     for path in paths:
         p = Path(path)

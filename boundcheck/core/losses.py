@@ -341,6 +341,67 @@ def _sqhinge_const(ex, radius):
                      "squared hinge ½max(0,⟨x,w⟩−y)²: piecewise quadratic, curvature kink; β = max‖x‖²; ρ = max‖x‖(‖x‖R+|y|)")
 
 
+# --------------------------------------------------------------------------- piecewise-quadratic ridge
+def _pwq_psi(z, h):
+    """∫ (clip(s, −h, h) + h) ds from −∞: 0 (z ≤ −h), (z + h)²/2 (|z| ≤ h), 2hz (z ≥ h)."""
+    return np.where(z <= -h, 0 * z, np.where(z >= h, 2 * h * z, (z + h) * (z + h) / 2))
+
+
+def _pwq_slope(r, ex):
+    """θ'(r) = −ρ₀ + κ Σ_k (clip(r − c_k, −h_k, h_k) + h_k): non-decreasing (convex θ)."""
+    c, h = ex["c"], ex["h"]
+    z = r[..., None] - c
+    cl = np.where(z > h, h, np.where(z < -h, -h, z))
+    return -ex["rho0"] + ex["kappa"] * (cl + h).sum(axis=-1)
+
+
+def _pwq_value(w, ex):
+    r = _dot(ex["x"], w)
+    c, h = ex["c"], ex["h"]
+    win = (_pwq_psi(r[..., None] - c, h) - _pwq_psi(-c, h)).sum(axis=-1)
+    return -ex["rho0"] * r + ex["kappa"] * win
+
+
+def _pwq_grad(w, ex):
+    r = _dot(ex["x"], w)
+    return _pwq_slope(r, ex)[..., None] * ex["x"]
+
+
+def _pwq_overlap(c: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The most windows [c_k − h_k, c_k + h_k] (h_k > 0) covering one point, per example (..., K)."""
+    lo, hi = c - h, c + h
+    active = h > 0
+    best = np.zeros(c.shape[:-1], dtype=int)
+    for k in range(c.shape[-1]):  # a point of maximal coverage can be taken at some window's left end
+        cover = (active & (lo <= lo[..., k:k + 1]) & (hi >= lo[..., k:k + 1])).sum(axis=-1)
+        best = np.maximum(best, np.where(active[..., k], cover, 0))
+    return best
+
+
+def _pwq_per_example(f: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    nx = _norm(f["x"])
+    kap, h = np.abs(f["kappa"]), np.maximum(f["h"], 0)
+    beta = kap * nx**2 * _pwq_overlap(f["c"], h)
+    slope = np.maximum(np.abs(f["rho0"]), np.abs(-f["rho0"] + 2 * kap * h.sum(axis=-1)))
+    return _margin(beta), _margin(slope * nx)
+
+
+def _pwq_const(ex, radius):
+    b, r = _pwq_per_example(ex)
+    return Constants(float(np.max(b)), float(np.max(r)), radius,
+                     "pwq ridge θ(⟨x, w⟩), θ' = −ρ₀ + κΣ(clip(r−c_k, ±h_k) + h_k): β = κ‖x‖²·(max window overlap); "
+                     "ρ = max(|ρ₀|, |−ρ₀ + 2κΣh_k|)·‖x‖ (global)")
+
+
+def _pwq_sample(rng, shape, n, windows=4):
+    x = rng.standard_normal(shape + (n,))
+    x /= np.linalg.norm(x, axis=-1, keepdims=True)
+    c = rng.standard_normal(shape + (windows,))
+    h = np.abs(rng.standard_normal(shape + (windows,))) / (4 * windows)
+    return {"x": x, "c": c, "h": h, "rho0": np.ones(shape), "kappa": np.ones(shape)}
+
+
+
 def _make() -> dict[str, LossFamily]:
     fams = [
         LossFamily("linear", ("a",), True, True, True, "f(w, a) = ⟨a, w⟩ (β = 0)",
@@ -358,6 +419,10 @@ def _make() -> dict[str, LossFamily]:
                    _softplus_value, _softplus_grad, _softplus_const, _xy_sample),
         LossFamily("squared-hinge", ("x", "y"), True, False, False, "f(w, (x, y)) = ½ max(0, ⟨x, w⟩ − y)²",
                    _sqhinge_value, _sqhinge_grad, _sqhinge_const, _xy_sample),
+        LossFamily("pwq-ridge", ("x", "c", "h", "rho0", "kappa"), True, False, True,
+                   "f(w, ξ) = θ(⟨x, w⟩), θ' = −ρ₀ + κΣ_k(clip(r − c_k, −h_k, h_k) + h_k): a sum of Huber pieces "
+                   "(curvature κ on windows [c_k ± h_k]; linear when every h_k = 0)",
+                   _pwq_value, _pwq_grad, _pwq_const, _pwq_sample),
     ]
     for f in fams:
         _TRAILING[f.name] = (2,) if f.name == "quadratic" else (1,)
@@ -484,7 +549,15 @@ def per_example_constants(family: LossFamily | str, ex: Mapping[str, Any], radiu
     if name == "huber":
         d = f.get("delta", _HUBER_DELTA)
         return _margin(nx**2), _margin(nx * np.minimum(d, nx * R + np.abs(f["y"])))
+    if name == "pwq-ridge":
+        return _pwq_per_example(f)
     raise ValueError(f"no per-example constants for family {name!r}")
+
+
+#: the largest slope |φ'| of a globally Lipschitz ridge family, as a function of the examples: over the
+#: evaluation set Ξ (directions ‖x‖ ≤ r_x, any offset) the Definition 1 supremum is r_x·slope·‖w − w'‖
+GLOBAL_SLOPE = {"huber": lambda ex: np.full(np.shape(ex["y"]), _HUBER_DELTA), "softplus": lambda ex: np.ones(np.shape(ex["y"])),
+                "linear": None, "pwq-ridge": lambda ex: _pwq_per_example(ex)[1] / np.maximum(_norm(ex["x"]), 1e-300)}
 
 
 # --------------------------------------------------------------------------- raw parameterisation
@@ -496,7 +569,7 @@ _RAW_FIELDS: dict[str, tuple[str, ...]] = {"quadratic": ("L", "b")}
 _LEGACY_FIELDS: dict[str, tuple[str, ...]] = {"quadratic": ("A", "b")}
 #: trailing axes of each field, in units of the dimension n (() = one number per example)
 _FIELD_AXES: dict[str, tuple[str, ...]] = {"a": ("n",), "x": ("n",), "y": (), "A": ("n", "n"), "L": ("n", "n"),
-                                           "b": ("n",)}
+                                           "b": ("n",), "c": ("K",), "h": ("K",), "rho0": (), "kappa": ()}
 
 
 def raw_fields(family: str, legacy: bool = False) -> tuple[str, ...]:
@@ -566,8 +639,14 @@ def _psd_exact(A: np.ndarray) -> tuple[bool, bool]:
 def raw_violations(family: str, raw: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Hypotheses of the function class a raw batch can violate, per candidate (leading axis).
 
-    Only legacy quadratic files (A stored directly) can: their A must be symmetric PSD exactly.
-    Instances in raw fields are admissible by construction."""
+    Only legacy quadratic files (A stored directly) can: their A must be symmetric PSD exactly;
+    and a piecewise-quadratic ridge loss needs κ ≥ 0 and h_k ≥ 0 (else it is not convex).
+    Other instances in raw fields are admissible by construction."""
+    if family == "pwq-ridge":
+        kap = np.asarray(nm.to_float(np.asarray(raw["kappa"])), dtype=float)
+        h = np.asarray(nm.to_float(np.asarray(raw["h"])), dtype=float)
+        bad = (kap < 0) | np.any(h < 0, axis=-1)
+        return {"each example's loss is convex (κ ≥ 0, h_k ≥ 0)": bad.reshape(bad.shape[0], -1).any(axis=1)}
     if not is_legacy(family, raw):
         return {}
     A = np.asarray(nm.to_float(np.asarray(raw["A"])), dtype=float)

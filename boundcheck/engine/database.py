@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from boundcheck.engine.recheck import recheck
-from boundcheck.engine.replay import check_instance
+from boundcheck.engine.instances import check_instance
 from boundcheck.outputs import files
 from boundcheck.outputs.files import MalformedFile
 

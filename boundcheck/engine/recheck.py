@@ -72,8 +72,19 @@ def _cut_axis(params: dict, axes: dict[str, tuple], role: str, new: int) -> dict
     return out
 
 
+def _in_schema(st: Any, structure: dict) -> bool:
+    """A shrunk structure must stay inside the declaration's (e.g. B ≥ 2 for two-point batches)."""
+    try:
+        st.validate_structure(structure)
+        return True
+    except ValueError:
+        return False
+
+
 def _float_violates(st: Any, structure: dict, params1: dict, scale: float) -> bool:
     """A clear float64 violation (normalised excess > 1e−6: far above float noise)."""
+    if not _in_schema(st, structure):
+        return False
     try:
         with np.errstate(all="ignore"):
             e = st.evaluate(structure, params1)
@@ -98,8 +109,8 @@ def presmall(st: Any, structure: dict, params1: dict, scale: float, steps: int =
             s2 = dict(best_s)
             s2[key] = max(1, best_s[key] // 2) if best_s[key] > 4 else best_s[key] - 1
             p2 = best_p
-            if key == "B":
-                p2 = _cut_axis(best_p, st.layout(best_s, st.is_legacy_file(best_s, best_p)), "B", s2["B"])
+            if key in ("B", "K"):  # examples, and the windows of a ridge loss (its file schema's K axis)
+                p2 = _cut_axis(best_p, st.layout(best_s, st.is_legacy_file(best_s, best_p)), key, s2[key])
             if not _float_violates(st, s2, p2, scale):
                 break
             best_s, best_p = s2, p2
@@ -118,7 +129,7 @@ def shrink(st: Any, structure: dict, params1: dict, scale: float, steps: int = S
 
     def try_(s2: dict, p2: dict) -> bool:
         nonlocal best_s, best_p, best_chk
-        if left[0] <= 0:
+        if left[0] <= 0 or not _in_schema(st, s2):
             return False
         left[0] -= 1
         chk = _safe_recheck(st, s2, p2, scale)
@@ -132,8 +143,8 @@ def shrink(st: Any, structure: dict, params1: dict, scale: float, steps: int = S
             s2 = dict(best_s)
             s2[key] = max(1, best_s[key] // 2) if best_s[key] > 4 else best_s[key] - 1
             p2 = best_p
-            if key == "B":
-                p2 = _cut_axis(best_p, st.layout(best_s, st.is_legacy_file(best_s, best_p)), "B", s2["B"])
+            if key in ("B", "K"):
+                p2 = _cut_axis(best_p, st.layout(best_s, st.is_legacy_file(best_s, best_p)), key, s2[key])
             if not try_(s2, p2):
                 break
     n = best_s.get("n")

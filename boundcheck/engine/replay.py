@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.engine.growth import replay_growth
+from boundcheck.engine.instances import check_instance
 from boundcheck.engine.recheck import recheck
-from boundcheck.lang import expectation as ex_
 from boundcheck.outputs import files
 from boundcheck.outputs.files import MalformedFile, check_numbers
 from boundcheck.paper import get_statement
@@ -89,32 +90,6 @@ def load_counterexample(path: str | Path) -> dict:
         raise MalformedFile(str(exc)) from None
 
 
-def check_instance(st: Any, structure: dict, params: dict) -> tuple[dict, dict]:
-    """Validate a (structure, params) pair against ``st``'s declaration; returns them with the
-    parameters as float arrays.  Raises MalformedFile with the reason."""
-    structure = dict(structure)
-    if "method" not in structure and len(st.methods if not st.rows else ()) == 1:
-        structure["method"] = st.methods[0]  # files written before the statement language
-    B, T = structure.get("B"), structure.get("T")
-    if st.expectation == "exact" and isinstance(B, int) and isinstance(T, int) and B >= 1 and T >= 1 \
-            and (T > 64 or (B + 1) ** T > ex_.MAX_SEQUENCES):  # checked before computing a huge power
-        raise MalformedFile(f"(B + 1)^T batch sequences for B = {B}, T = {T} exceed the enumeration limit "
-                            f"{ex_.MAX_SEQUENCES}")
-    try:
-        structure = st.validate_structure(structure)
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
-    arrays = {k: np.array(v, dtype=float) for k, v in params.items()}
-    legacy = st.is_legacy_file(structure, arrays)
-    expected = st.expected_shapes(structure, legacy)
-    if set(arrays) != set(expected):
-        raise MalformedFile(f"parameter names {sorted(arrays)} do not match {st.id}'s {sorted(expected)}")
-    for k, v in arrays.items():
-        if v.shape != expected[k]:
-            raise MalformedFile(f"params[{k!r}] has shape {v.shape}; the structure {structure} needs {expected[k]}")
-    return structure, arrays
-
-
 def replay(path: str | Path, *, dps: int = 60) -> dict:
     """Re-evaluate a saved file: a counterexample in high precision (``still_counterexample``),
     a big-O family by recomputing it (``still_grows``).  Raises MalformedFile if the file is
@@ -122,11 +97,13 @@ def replay(path: str | Path, *, dps: int = 60) -> dict:
     if isinstance(dps, bool) or not isinstance(dps, int) or not 15 <= dps <= 1000:
         raise ValueError(f"dps must be an integer in [15, 1000], got {dps!r}")
     try:
-        rec = files.load(path, ("counterexample", "family"))
+        rec = files.load(path, ("counterexample", "family", "growth"))
     except FileNotFoundError as exc:
         raise MalformedFile(str(exc)) from None
     if rec["kind"] == "family":
         return replay_family(rec)
+    if rec["kind"] == "growth":
+        return replay_growth(rec)
     try:
         st = get_statement(rec["statement"])
     except ValueError as exc:

@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from boundcheck.engine.recheck import HIGH_DPS, presmall, recheck, shrink
-from boundcheck.lang.statement import REGISTRY
+from boundcheck.lang.declaration import REGISTRY
 
 log = logging.getLogger("boundcheck")
 
@@ -90,10 +90,16 @@ class SearchResult:
         return d
 
 
-def score(lhs: np.ndarray, rhs: np.ndarray, scale: float) -> np.ndarray:
-    """Normalised excess (LHS − s·RHS)/(|LHS| + |s·RHS|) ∈ [−1, 1]; > 0 means violated."""
+def score(lhs: np.ndarray, rhs: np.ndarray, scale: float, mag: np.ndarray | None = None) -> np.ndarray:
+    """Normalised excess (LHS − s·RHS)/(size of the compared terms) ∈ [−1, 1]; > 0 means violated.
+
+    The size is the magnitude of the terms (e.g. f(w_0) and f(w_K) for a descent claim whose bound
+    is 0) when the statement reports it, else |LHS| + |s·RHS|: a bound of 0 would otherwise make
+    every satisfied instance score −1 and leave the search without a gradient."""
     srhs = scale * rhs
     den = np.abs(lhs) + np.abs(srhs) + 1e-300
+    if mag is not None:
+        den = np.maximum(den, np.abs(lhs) + np.abs(mag) * (1 + abs(scale)) / 2 + 1e-300)
     with np.errstate(invalid="ignore"):
         s = (lhs - srhs) / den
     return np.where(np.isfinite(s), s, -1.0)
@@ -120,10 +126,11 @@ class _Search:
 
     def __init__(self, st: Any, *, trials: int, budget: float | None, seed: int, scale: float, family: str | None,
                  candidates: int, stop_on_found: bool, progress: Callable[[float, str], None] | None, do_shrink: bool,
-                 relax: tuple[str, ...], max_rechecks: int | None) -> None:
+                 relax: tuple[str, ...], max_rechecks: int | None, fixed: Mapping[str, Any] | None = None) -> None:
         self.st, self.trials, self.scale, self.family = st, trials, scale, family
         self.candidates, self.stop_on_found, self.progress, self.do_shrink = candidates, stop_on_found, progress, do_shrink
         self.relax = relax
+        self.fixed = dict(fixed or {})
         self.rng = np.random.default_rng(seed)
         self.res = SearchResult(st.id, float(scale), seed=seed, trials_budget=trials, fingerprint=st.fingerprint())
         self.t0 = time.monotonic()
@@ -167,7 +174,7 @@ class _Search:
         C = lhs.shape[0]
         ok, counts, nviol = _admissible(viol, C)
         over = lhs > scale * rhs
-        self._would_refute(struct, params, viol, over, nviol, score(lhs, rhs, scale))
+        self._would_refute(struct, params, viol, over, nviol, score(lhs, rhs, scale, mag))
         for k, v in counts.items():
             if v:
                 res.inadmissible[k] = res.inadmissible.get(k, 0) + v
@@ -175,7 +182,7 @@ class _Search:
         res.trials += int(ok.sum())
         with np.errstate(all="ignore"):
             ratio = np.where(ok & (rhs > 0), lhs / np.where(rhs > 0, rhs, 1.0), np.nan)
-        sc = np.where(ok, score(lhs, rhs, scale), -np.inf)
+        sc = np.where(ok, score(lhs, rhs, scale, mag), -np.inf)
         viol_idx = np.nonzero(ok & over)[0]
         viol_idx = viol_idx[np.argsort(-sc[viol_idx], kind="stable")]
         for j in map(int, viol_idx):
@@ -200,8 +207,15 @@ class _Search:
                         return True
             chk = self._recheck(s1, p1)
             if chk["is_counterexample"]:
-                self._found(s1, p1, chk)
-                return True
+                if self.stop_on_found:
+                    self._found(s1, p1, chk)
+                    return True
+                # keep searching: the counterexample with the largest re-checked ratio is kept
+                prev = res.counterexample["check"].get("ratio") if res.counterexample else None
+                if res.counterexample is None or (chk["ratio"] or -math.inf) > (prev or -math.inf):
+                    self._found(s1, p1, chk)
+                ratio[j] = chk["ratio"] if chk["ratio"] is not None else np.nan
+                continue
             res.dropped += 1
             ratio[j] = chk["ratio"] if chk["ratio"] is not None else np.nan
             sc[j] = -np.inf  # noise: never an elite
@@ -217,10 +231,22 @@ class _Search:
                 res.ratio_by_K[k] = max(res.ratio_by_K.get(k, -math.inf), float(np.max(rr)))
         i = int(np.argmax(sc))
         if np.isfinite(sc[i]):
-            self.elites.append((float(sc[i]), struct, _take(params, slice(i, i + 1))))
-            self.elites.sort(key=lambda e: -e[0])
-            del self.elites[12:]
+            self._add_elite(float(sc[i]), struct, _take(params, slice(i, i + 1)))
         return False
+
+    def _add_elite(self, sc: float, struct: dict, params1: dict) -> None:
+        """Keep the 12 best instances, at most 3 per loss family: a family whose instances tie at
+        the bound (a zero loss) must not crowd the others out of the pool the search climbs from."""
+        fam = struct.get("family")
+        same = [e for e in self.elites if e[1].get("family") == fam]
+        if len(same) >= 3:
+            worst = min(same, key=lambda e: e[0])
+            if sc <= worst[0]:
+                return
+            self.elites.remove(worst)
+        self.elites.append((sc, struct, params1))
+        self.elites.sort(key=lambda e: -e[0])
+        del self.elites[12:]
 
     def _recheck(self, struct: dict, p1: dict) -> dict:
         try:
@@ -230,8 +256,9 @@ class _Search:
 
     def _found(self, struct: dict, p1: dict, chk: dict) -> None:
         res = self.res
+        if not res.found:
+            res.evaluations_to_found = res.evaluations
         res.found = True
-        res.evaluations_to_found = res.evaluations
         s2, p2, chk2 = struct, p1, chk
         if self.do_shrink:
             s2, p2, chk2 = shrink(self.st, struct, p1, self.scale, check=chk)
@@ -273,9 +300,9 @@ class _Search:
         self.res.evaluations += 2 * half
         if ev is None:
             return None
-        lhs, rhs, viol, _ = ev
+        lhs, rhs, viol, mag = ev
         ok, _, _ = _admissible(viol, 2 * half)
-        sc = np.where(ok, score(lhs, rhs, self.scale), -1.0)
+        sc = np.where(ok, score(lhs, rhs, self.scale, mag), -1.0)
         diff = sc[:half] - sc[half:]
         if not np.any(diff):
             return {k: v for k, v in elite.items()}
@@ -293,9 +320,11 @@ class _Search:
             rounds += 1
             C = min(self.candidates, self.trials - res.evaluations)
             if rounds % 3 == 1 or not self.elites:
-                struct, params = self.st.sample(self.rng, C, self.family, self.relax)
+                struct, params = self.st.sample(self.rng, C, self.family, self.relax, self.fixed)
             else:
-                _, struct, e1 = self.elites[int(self.rng.integers(min(len(self.elites), 4)))]
+                # the top elite half the time, else any of the pool (one per family at least)
+                k = 0 if self.rng.random() < 0.5 else int(self.rng.integers(len(self.elites)))
+                _, struct, e1 = self.elites[k]
                 e = _take(e1, 0)
                 if rounds % 3 == 0 and C >= 8:
                     new = self._es_step(struct, e, C, sigma=float(np.exp(self.rng.uniform(-6, -1))), lr=0.5)
@@ -322,14 +351,16 @@ class _Search:
 def search(st: Any, *, trials: int | None = None, budget: float | None = None, seed: int = 0, scale: float = 1.0,
            family: str | None = None, candidates: int = CANDIDATES, stop_on_found: bool = True,
            progress: Callable[[float, str], None] | None = None, shrink: bool = True, relax: Sequence[str] = (),
-           max_rechecks: int | None = None, database: Any = None) -> SearchResult:
+           max_rechecks: int | None = None, database: Any = None,
+           structure: Mapping[str, Any] | None = None) -> SearchResult:
     """Maximise LHS/RHS of ``st`` (its bound × ``scale``) over ``trials`` evaluated instances.
 
     ``trials`` defaults to the statement's ``default_trials``; ``budget`` (seconds) is an optional
     cap.  ``relax``: parameter names whose domain is widened (their instances are never
     counterexamples; see ``would_refute_without``).  ``database``: an
     :class:`~boundcheck.engine.database.ExampleDatabase` whose saved counterexamples for this
-    declaration are re-checked before searching (hypothesis's example database)."""
+    declaration are re-checked before searching (hypothesis's example database).  ``structure``
+    pins structure keys (e.g. ``{"K": 80}``) for every drawn instance."""
     if not st.checkable:
         raise ValueError(f"statement {st.id!r} has no numeric instantiation (it is settled by a family of "
                          f"instances: use 'boundcheck verify --statement {st.id}')" if st.big_o_family is not None
@@ -343,21 +374,24 @@ def search(st: Any, *, trials: int | None = None, budget: float | None = None, s
         raise ValueError(f"trials = {trials} is beyond what one search can evaluate (at most 10^8)")
     if budget is not None and not (isinstance(budget, (int, float)) and math.isfinite(budget) and budget > 0):
         raise ValueError(f"budget must be a positive finite number of seconds, got {budget!r}")
-    if family is not None and family not in st.families:
-        raise ValueError(f"family {family!r} is not in {st.id}'s function class; admissible: {list(st.families)}")
+    fams = (family,) if isinstance(family, str) else (tuple(family) if family is not None else ())
+    bad_f = [f for f in fams if f not in st.families]
+    if bad_f:
+        raise ValueError(f"family {', '.join(bad_f)} is not in {st.id}'s function class; admissible: "
+                         f"{list(st.families)}")
     relax = tuple(relax)
     known = set().union(*[_relaxable(_row(st, m) if st.rows else st) for m in (st.rows or [None])])
     bad = [r for r in relax if r not in known]
     if bad:
         raise ValueError(f"cannot relax {', '.join(bad)}: {st.id}'s parameters with a domain to widen are "
                          f"{', '.join(sorted(known)) or 'none (its parameters are defined by formulas)'}")
-    if database is not None and scale == 1.0 and not relax:
+    if database is not None and scale == 1.0 and not relax and not structure and family is None:
         hit = database.replay_first(st)
         if hit is not None:
             return hit
     return _Search(st, trials=int(trials), budget=budget, seed=seed, scale=float(scale), family=family,
                    candidates=candidates, stop_on_found=stop_on_found, progress=progress, do_shrink=shrink,
-                   relax=relax, max_rechecks=max_rechecks).run()
+                   relax=relax, max_rechecks=max_rechecks, fixed=structure).run()
 
 
 def _row(st: Any, m: str) -> Any:

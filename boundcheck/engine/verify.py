@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 from boundcheck.engine.database import ExampleDatabase
 from boundcheck.engine.replay import family_grows, save_counterexample
 from boundcheck.engine.search import SearchResult, search
-from boundcheck.lang.statement import Statement
+from boundcheck.lang.declaration import Statement
 from boundcheck.outputs import files
 from boundcheck.paper import REGISTRY, get_statement, statement_ids
 

@@ -12,7 +12,7 @@ from boundcheck.lang.classes import (
 from boundcheck.lang.domains import Choice, Defined, Domain, Fixed, Integers, Interval, Positive, evaluate_expr
 from boundcheck.lang.encoding import ENCODINGS, Encoding, register_encoding
 from boundcheck.lang.settings import Echo, Neighbours, OneBatch, echoed, neighbours, one_batch
-from boundcheck.lang.statement import (
+from boundcheck.lang.declaration import (
     CLAIM_KINDS, REGISTRY, ByMethod, Evaluation, Statement, register, statement, unregister,
 )
 from boundcheck.lang.symbols import SYMBOLS, B, D, K, T, beta, c, eps, eta, gamma, lambda_init, mu, n, rho

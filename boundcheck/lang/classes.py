@@ -71,7 +71,7 @@ class FunctionClass:
         return f"{self.name}: " + "; ".join(self.hypotheses) + f" (families: {', '.join(self.families)})"
 
 
-_CONVEX = ("linear", "least-squares", "quadratic", "logistic", "huber", "softplus", "squared-hinge")
+_CONVEX = ("linear", "least-squares", "quadratic", "logistic", "huber", "softplus", "squared-hinge", "pwq-ridge")
 
 #: f(·, ξ) convex and β-smooth (Section 2.1's standing assumptions); ρ-Lipschitz over W where used
 SMOOTH_CONVEX = FunctionClass("smooth convex", ("f(·, ξ) convex", "f(·, ξ) β-smooth"), _CONVEX)
@@ -82,7 +82,7 @@ LINEAR = FunctionClass("linear", ("f(·, ξ) linear",), ("linear",))
 #: β-smooth convex with a ρ that does not depend on the domain (globally Lipschitz families)
 LIPSCHITZ_SMOOTH_CONVEX = FunctionClass(
     "Lipschitz smooth convex", ("f(·, ξ) convex", "f(·, ξ) β-smooth", "f(·, ξ) ρ-Lipschitz"),
-    ("linear", "logistic", "huber", "softplus"), pep="lipschitz-smooth-convex")
+    ("linear", "logistic", "huber", "softplus", "pwq-ridge"), pep="lipschitz-smooth-convex")
 #: μ-strongly convex and (β + μ)-smooth: f(·, ξ) + (μ/2)‖w − w*‖² over the families with a realisable minimiser
 SMOOTH_STRONGLY_CONVEX = FunctionClass(
     "smooth strongly convex", ("f(·, ξ) μ-strongly convex", "f(·, ξ) β-smooth"),
@@ -90,5 +90,5 @@ SMOOTH_STRONGLY_CONVEX = FunctionClass(
 
 #: named groups of families a user can pass as ``--family`` (e.g. the conjecture probe of Section 6)
 FAMILY_GROUPS_OF_CLASSES = {"quadratics": CONVEX_QUADRATIC.families,
-                            "smooth-convex": ("huber", "softplus", "squared-hinge", "logistic"),
+                            "smooth-convex": ("huber", "softplus", "squared-hinge", "logistic", "pwq-ridge"),
                             "all": _CONVEX}

@@ -48,8 +48,13 @@ def _logu(rng: np.random.Generator, C: int, a: float, b: float) -> np.ndarray:
     return np.exp(rng.uniform(a, b, size=(C, 1)))
 
 
-def _draw_batch(rng: np.random.Generator, family: str, shape: tuple[int, ...], n: int) -> dict:
-    """Raw examples with a random per-candidate scale s (log-uniform): fields × s, factors × √s."""
+def _draw_batch(rng: np.random.Generator, family: str, shape: tuple[int, ...], n: int, K: int) -> dict:
+    """Raw examples with a random per-candidate scale s (log-uniform): fields × s, factors × √s
+    (a ridge loss's windows: K of them, the file schema's K axis; its scale is its direction's)."""
+    if family == "pwq-ridge":
+        ex = get_family(family).sample(rng, shape, n, windows=K)
+        ex["x"] = ex["x"] * np.exp(rng.uniform(-2, 2, size=shape[:1] + (1,) * (len(shape))))
+        return ex
     ex = sample_raw(family, rng, shape, n)
     C = shape[0]
     s = np.exp(rng.uniform(-2, 2, size=(C,)))
@@ -222,7 +227,7 @@ class OneBatch(Setting):
 
     def sample_raw(self, st: Any, rng: np.random.Generator, C: int, structure: dict) -> dict:
         n, B = structure["n"], structure["B"]
-        raw = _prefixed("ex.", _draw_batch(rng, structure["family"], (C, B), n))
+        raw = _prefixed("ex.", _draw_batch(rng, structure["family"], (C, B), n, structure["K"]))
         w0 = _logu(rng, C, -2, 2) * rng.standard_normal((C, n))
         raw["w0"] = w0
         raw["ws"] = w0 + _logu(rng, C, -3, 2) * rng.standard_normal((C, n))
@@ -291,20 +296,34 @@ def _free_vectors(st: Any, method: str, raw: dict, w0: Any, lead_axis: bool = Fa
 class Neighbours(Setting):
     """Two runs from the same (w_init, s_init) on batches ξ, ξ' that differ in example 0.
 
-    ``stability()`` is sup_{ξ∈Ξ} |f(A(ξ), ξ) − f(A(ξ'), ξ)| in closed form over Ξ, the examples
-    whose constants do not exceed the instance's (linear and quadratic families); the constant ρ
-    is certified over the ball holding every point either run visits.  ``replacement`` is the
-    prior of the replaced example: half of the draws take the antipode of example 0 (the worst
-    case for linear terms)."""
+    ``stability()`` is sup_{ξ∈Ξ} |f(A(ξ), ξ) − f(A(ξ'), ξ)| (Definition 1) over Ξ, the examples
+    whose constants do not exceed the instance's: ``sup="closed-form"`` for the linear and
+    quadratic families (closed forms, :mod:`boundcheck.core.stability`); ``sup="lipschitz"`` for
+    globally Lipschitz ridge families (Huber, softplus, piecewise-quadratic ridge), whose Ξ holds
+    the linear losses of every direction, so the sup is ρ_Ξ‖w − w'‖ exactly.  The constant ρ is
+    certified over the ball holding every point either run visits.
+
+    ``batch="examples"``: B examples drawn one by one (the replaced one often the antipode of
+    example 0, the worst case for linear terms); ``batch="two-point"``: example 0 and B − 1 copies
+    of example 1 (so B can be as large as the linear regime of a designed instance needs)."""
+
+    batch: str = "examples"
+    sup: str = "closed-form"
 
     name = "neighbours"
+
+    def __post_init__(self) -> None:
+        if self.batch not in ("examples", "two-point"):
+            raise ValueError(f"Neighbours batch must be 'examples' or 'two-point', got {self.batch!r}")
+        if self.sup not in ("closed-form", "lipschitz"):
+            raise ValueError(f"Neighbours sup must be 'closed-form' or 'lipschitz', got {self.sup!r}")
 
     def provides(self) -> set[str]:
         return {"stability", "point:w_init"}
 
     def layout(self, st: Any, structure: dict, legacy: bool = False) -> dict[str, tuple]:
         fam = structure["family"]
-        out = self.example_layout(fam, "ex.", "B", legacy)
+        out = self.example_layout(fam, "ex.", "B" if self.batch == "examples" else 2, legacy)
         out.update(self.example_layout(fam, "rep.", 1, legacy))
         out["w0"] = ("n",)
         for field, key in STATE_VECTORS.get(structure["method"], {}).items():
@@ -313,12 +332,14 @@ class Neighbours(Setting):
         return out
 
     def sample_raw(self, st: Any, rng: np.random.Generator, C: int, structure: dict) -> dict:
-        n, B, fam = structure["n"], structure["B"], structure["family"]
-        ex = _draw_batch(rng, fam, (C, B), n)
-        rep = sample_raw(fam, rng, (C, 1), n)
+        n, fam = structure["n"], structure["family"]
+        B = structure["B"] if self.batch == "examples" else 2
+        ex = _draw_batch(rng, fam, (C, B), n, structure["K"])
+        rep = sample_raw(fam, rng, (C, 1), n) if fam != "pwq-ridge" else \
+            get_family(fam).sample(rng, (C, 1), n, windows=structure["K"])
         for k in rep:  # the replacement: often the antipode of example 0 (worst case for linear terms)
             flip = (rng.random(C) < 0.5).reshape((C,) + (1,) * (rep[k].ndim - 1))
-            anti = ex[k][:, :1] if k in ("A", "L") else -ex[k][:, :1]
+            anti = ex[k][:, :1] if k in ("A", "L", "c", "h", "kappa") else -ex[k][:, :1]
             rep[k] = np.where(flip, anti, rep[k] * np.abs(ex[k][:, :1]).mean())
         raw = {**_prefixed("ex.", ex), **_prefixed("rep.", rep)}
         w0 = _logu(rng, C, -3, 1) * rng.standard_normal((C, n))
@@ -330,8 +351,16 @@ class Neighbours(Setting):
             raw["d0"] = _logu(rng, C, -4, 0) * rng.standard_normal((C, n))
         return raw
 
+    def _grad(self, fam_name: str, ex: dict, B: int):
+        if self.batch == "examples":
+            return mean_grad_fn(fam_name, ex)
+        fam = get_family(fam_name)
+        e0 = {k: v[:, :1] for k, v in ex.items()}
+        e1 = {k: v[:, 1:] for k, v in ex.items()}
+        return lambda w: (fam.grad(w, e0)[:, 0] + (B - 1) * fam.grad(w, e1)[:, 0]) / B
+
     def evaluate(self, st: Any, structure: dict, raw: dict) -> EvalContext:
-        fam_name, m, K = structure["family"], structure["method"], structure["K"]
+        fam_name, m, K, B = structure["family"], structure["method"], structure["K"], structure["B"]
         rex, rrep = _strip("ex.", raw), _strip("rep.", raw)
         viol = raw_violations(fam_name, rex)
         for k, v in raw_violations(fam_name, rrep).items():
@@ -350,15 +379,21 @@ class Neighbours(Setting):
         w0 = raw["w0"]
         vectors = _free_vectors(st, m, raw, w0)
         s0 = _method_state(m, env, vectors, w0, (w0.shape[0],))
-        r1 = METHODS[m].run(w0, s0, mean_grad_fn(fam_name, ex), K)
-        r2 = METHODS[m].run(w0, s0, mean_grad_fn(fam_name, ex2), K)
+        r1 = METHODS[m].run(w0, s0, self._grad(fam_name, ex, B), K)
+        r2 = METHODS[m].run(w0, s0, self._grad(fam_name, ex2, B), K)
         pts = r1.iterates + r1.queries + r2.iterates + r2.queries
         R = norm(pts[0])
         for q in pts[1:]:
             R = np.maximum(R, norm(q))
-        dom = domain_radii(fam_name, ex, ex2)
-        env["rho"] = rho_over_domain(fam_name, dom, R)
-        sup, _ = closed_form_sup(fam_name, r1.w_out, r2.w_out, dom)
+        if self.sup == "closed-form":
+            dom = domain_radii(fam_name, ex, ex2)
+            env["rho"] = rho_over_domain(fam_name, dom, R)
+            sup, _ = closed_form_sup(fam_name, r1.w_out, r2.w_out, dom)
+        else:
+            _, r_a = cand_constants(fam_name, ex, R)
+            _, r_b = cand_constants(fam_name, ex2, R)
+            env["rho"] = np.maximum(r_a, r_b)
+            sup = env["rho"] * norm(r1.w_out - r2.w_out)
         states = _lift_states({"init": _state_fields(m, s0), "out": _state_fields(m, r1.s_out)})
         ctx = EvalContext(env=env, C=w0.shape[0], exact=exact, method=m, points={"w_init": w0[:, None]},
                           states=states, stability=lambda: sup)
@@ -410,7 +445,7 @@ class Echo(Setting):
 
     def sample_raw(self, st: Any, rng: np.random.Generator, C: int, structure: dict) -> dict:
         n = structure["n"]
-        raw = _prefixed("sup.", _draw_batch(rng, structure["family"], (C, 2), n))
+        raw = _prefixed("sup.", _draw_batch(rng, structure["family"], (C, 2), n, structure["K"]))
         raw["p0"] = np.where(rng.random(C) < 0.2, 1.0, rng.uniform(0.02, 0.98, C))  # degenerate 𝒟 (p = 1) often
         w0 = _logu(rng, C, -2, 2) * rng.standard_normal((C, n))
         raw["w0"] = w0
@@ -483,9 +518,9 @@ def one_batch() -> OneBatch:
     return OneBatch()
 
 
-def neighbours() -> Neighbours:
+def neighbours(batch: str = "examples", sup: str = "closed-form") -> Neighbours:
     """Two runs on neighbouring batches, Definition 1's supremum (Lemmas 6, 9, 12)."""
-    return Neighbours()
+    return Neighbours(batch, sup)
 
 
 def echoed(output: str = "printed", *, T_max: int = 3, B_max: int = 8, KT_max: int = 120) -> Echo:

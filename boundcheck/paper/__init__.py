@@ -6,7 +6,7 @@ the inner methods.  Importing this package registers them (in the paper's order)
 May import: ``boundcheck.core``, ``boundcheck.lang``.
 """
 from boundcheck.lang.encoding import ENCODINGS, Encoding
-from boundcheck.lang.statement import CLAIM_KINDS, REGISTRY, SYMBOLS, Statement, evaluate_expr, register
+from boundcheck.lang.declaration import CLAIM_KINDS, REGISTRY, SYMBOLS, Statement, evaluate_expr, register
 from boundcheck.paper import definitions  # noqa: F401  Definitions 1, 3; Algorithms 1, 2; inner methods
 from boundcheck.paper import general  # noqa: F401  theorem2, theorem4(+corrected), table2
 from boundcheck.paper import gd  # noqa: F401  lemma5(+potential), lemma6, theorem7(+corrected)
@@ -40,6 +40,8 @@ def get_encoding(eid: str) -> Encoding:
         raise ValueError(f"unknown encoding id {eid!r}; known: {', '.join(ENCODINGS)}") from None
 
 
-def statement_ids(checkable_only: bool = False, claims_only: bool = True) -> list[str]:
-    """Registered statement ids (every entry is a claim; encodings are in ``ENCODINGS``)."""
-    return [k for k, v in REGISTRY.items() if (v.checkable or v.big_o_family is not None or not checkable_only)]
+def statement_ids(checkable_only: bool = False, conjectures: bool = False) -> list[str]:
+    """Registered statement ids (encodings are in ``ENCODINGS``); conjectures (not claims of the
+    paper, e.g. Section 6's) only if asked for."""
+    return [k for k, v in REGISTRY.items() if (v.checkable or v.big_o_family is not None or not checkable_only)
+            and (conjectures or v.kind != "conjecture")]

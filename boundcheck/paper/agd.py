@@ -64,6 +64,28 @@ LEMMA12 = register(statement(
     proof_module="lemma12", proof="proofs/lemma12.py (our derivation; the paper's is in its supplement)",
 ))
 
+LEMMA12_SMOOTH_CONVEX = register(statement(
+    "lemma12_smooth_convex", "Section 6 conjecture", kind="conjecture", section="6",
+    title="AGD is O(ηρ²K²/B)-uniformly stable on smooth convex losses (conjectured in [11])",
+    printed=r"This work provides further motivation to show the O(ηρ²K²/B)-uniform stability of AGD for smooth "
+            r"convex functions, which was conjectured in [11] with different motives.",
+    cls=CONVEX.restrict(("huber", "softplus", "pwq-ridge"), name="smooth convex, globally Lipschitz"),
+    method="agd", setting=neighbours(batch="two-point", sup="lipschitz"),
+    params={eta: STEP0, lambda_init: LAMBDA_INIT},
+    structure={"B": Integers(2, 10**15, "log"), "K": Integers(1, 80)},
+    lhs=stability(), bound=eta * rho**2 * K**2 / B, big_o=True, explicit=eta * rho**2 * K * (K + 1) / B,
+    default_trials=4096,
+    quantity="sup_ξ |f(A(ξ), ξ) − f(A(ξ'), ξ)| = ρ‖w_K − w'_K‖ (Ξ holds the linear losses), two-point neighbouring "
+             "batches of smooth convex ρ-Lipschitz losses",
+    readings=("Not a claim of the paper: Section 6 cites it as an open conjecture. Checked through Lemma 12's sharp "
+              "quadratic constant, ε ≤ ηρ²K(K+1)/B: a ratio far beyond it that grows with K, re-checked in high "
+              "precision, refutes the constant; the big-O claim needs the growth (see 'boundcheck search "
+              "lemma12_smooth_convex' and the growth table of the PEP engine's sandwich).",
+              "Curvature-switching instances need large B (the ratio of an instance with d_init = 0 is at most "
+              "B(1 + 1/K)); the family's designed sampler picks B for the runs' linear regime."),
+    proof_module="lemma12", proof="proofs/lemma12.py (the quadratic case; beyond quadratics only instances)",
+))
+
 
 def theorem13_family(c_value: float = 1.0, members: int = 8, exact: bool = False) -> list[dict]:
     """The family refuting Theorem 13 as printed: for every fixed Θ-constant c the ratio

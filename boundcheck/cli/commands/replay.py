@@ -50,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"{out['statement']} (big-O family): {verdict}; worst ratio {out['worst_ratio']:.6g}; saved ratios "
               f"{'agree' if out['saved_ratios_agree'] else 'DIFFER'}")
         return 0 if out["still_counterexample"] else 1
+    if out.get("kind") == "growth":
+        rows = ", ".join(f"K={r['K']}: {r['ratio']:.6g}" if r["ratio"] is not None else f"K={r['K']}: -"
+                         for r in out["rows"])
+        print(f"{out['statement']} (growth table): {'still grows' if out['still_grows'] else 'does NOT grow'}; "
+              f"saved ratios {'agree' if out['saved_ratios_agree'] else 'DIFFER'}; {rows}")
+        return 0 if out["still_counterexample"] else 1
     c = out["check"]
     verdict = "still a counterexample" if out["still_counterexample"] else "NOT a counterexample"
     print(f"{out['statement']} (bound × {out['scale']:g}): {verdict}")

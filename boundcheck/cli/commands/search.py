@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                         "counterexamples; the output says whether dropping the hypothesis would refute the statement)")
     p.add_argument("--out", metavar="DIR", default="reports/counterexamples",
                    help="the folder a counterexample is saved in, as ID-scaleS-seedN.json (default reports/counterexamples)")
+    p.add_argument("--growth", metavar="K,K,…", default=None,
+                   help="a growth table instead: one search per K (the trials each), the best instance of each "
+                        "re-checked in high precision, saved as a replayable growth file (e.g. 5,10,20,40,80)")
     p.add_argument("--json", metavar="PATH", help="write the result as JSON")
     add_module_argument(p)
     p.set_defaults(func=run)
@@ -44,9 +47,12 @@ def run(args: argparse.Namespace) -> int:
     load_modules(args.module)
     from boundcheck.paper import get_statement
     st = get_statement(args.id)
+    if st.id == "lemma12" and args.family in ("smooth-convex", "all"):
+        raise ValueError("Lemma 12 is about convex quadratics; its conjecture beyond them (Section 6) is the statement "
+                         "lemma12_smooth_convex: 'boundcheck search lemma12_smooth_convex --growth 5,10,20,40,80'")
     family = _resolve_family(st, args.family)
-    if st.id == "lemma12" and args.family == "smooth-convex":
-        return _probe(args)
+    if args.growth is not None:
+        return _growth(args, st, family)
     from boundcheck.engine.replay import save_counterexample
     from boundcheck.engine.search import search
     from boundcheck.outputs import Progress, files, fmt, format_table
@@ -111,28 +117,41 @@ def _resolve_family(st, family: str | None):
     return family
 
 
-def _probe(args: argparse.Namespace) -> int:
-    """Lemma 12's conjecture beyond quadratics (Section 6): AGD stability on smooth convex losses."""
-    from boundcheck.experiments import agd_stability as ag
-    from boundcheck.outputs import files, format_table
-    res = ag.probe_smooth_convex(budget_s=args.budget or 40.0, seed=args.seed)
-    rows = [(g["K"], g["worst"], g["ratio"], g.get("quadratic_constant"), g.get("family", "-"),
-             "yes" if g.get("verified") else "no") for g in res]
-    print("AGD uniform stability on smooth convex non-quadratic losses (the conjecture of Section 6)")
-    print(format_table(["K", "worst ε found", "ε/(ηρ²K²/B)", "quadratic 1+1/K", "family", "mp-verified"], rows))
-    beyond = [g for g in res if g.get("verified") and g["ratio"] > 10 * g["quadratic_constant"]]
-    path = None
-    if beyond:
-        path = str(Path(args.out) / "lemma12-smooth-convex-growth.json")
-        files.write(path, "growth", {"statement": "lemma12", "conjecture": "Section 6: beyond quadratics",
-                                     "growth": res}, seed=args.seed)
-        print(f"  ratio grows beyond the quadratic constant (verified in high precision) at K = "
-              f"{', '.join(str(g['K']) for g in beyond)}; instances: {path}")
-    else:
-        print("  no growth beyond the quadratic constant found within the budget")
+def _ks(text: str) -> list[int]:
+    try:
+        ks = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"--growth expects comma-separated integers, got {text!r}") from None
+    if not ks or min(ks) < 1 or len(set(ks)) != len(ks) or len(ks) > 16:
+        raise ValueError(f"--growth expects 1..16 distinct positive integers, got {text!r}")
+    return ks
+
+
+def _growth(args: argparse.Namespace, st, family) -> int:
+    """A growth table: the worst verified ratio for each K (Section 6's conjecture: growth refutes a big-O)."""
+    ks = _ks(args.growth)
+    from boundcheck.engine.growth import growth, grows, save_growth
+    from boundcheck.outputs import Progress, files, fmt, format_table
+    quiet = getattr(args, "quiet", False)
+    bar = Progress(len(ks), f"growth {st.id}", enabled=None if not quiet else False)
+    try:
+        rows = growth(st, ks, trials=args.trials, seed=args.seed, family=family,
+                      progress=lambda d, note: bar.update(d, note))
+    finally:
+        bar.close()
+    path = str(Path(args.out) / f"{st.id}-growth-seed{args.seed}.json")
+    save_growth(path, st, rows, seed=args.seed)
+    g = grows(rows)
+    if not quiet:
+        print(f"{st.number} ({st.id}): worst verified ratio LHS/RHS per K, {args.trials or st.default_trials} trials each, "
+              f"seed {args.seed}")
+        print(format_table(["K", "ratio", "c = εB/(ηρ²K²)", "family", "B", "counterexample"],
+                           [(r["K"], fmt(r["ratio"], 6), fmt(r["constant"], 6), (r["structure"] or {}).get("family", "-"),
+                             (r["structure"] or {}).get("B", "-"), "yes" if r["counterexample"] else "no") for r in rows]))
+        print(f"  {'the ratio grows without bound along K (as far as the table shows)' if g else 'no growth shown'}; "
+              f"replay with 'boundcheck replay {path}'")
     if args.json:
-        files.write(args.json, "search", {"statement": "lemma12", "family": args.family, "scale": args.scale,
-                                          "found": bool(beyond), "best_ratio": max(g["ratio"] for g in res),
-                                          "counterexample": path, "growth": [{"K": g["K"], "worst": g["worst"],
-                                          "ratio": g["ratio"], "family": g.get("family")} for g in res]}, seed=args.seed)
+        files.write(args.json, "search", {"statement": st.id, "growth": [{k: v for k, v in r.items() if k != "params"}
+                                                                       for r in rows], "grows": g, "file": path},
+                    seed=args.seed, command=command_line())
     return 0

@@ -34,6 +34,7 @@ import sympy as sp
 from boundcheck.core import numerics as nm
 from boundcheck.core.losses import FAMILIES, is_legacy
 from boundcheck.lang.classes import FunctionClass
+from boundcheck.lang.designs import DESIGNS
 from boundcheck.lang.domains import Choice, Domain, Fixed, Integers, as_domain, evaluate_expr
 from boundcheck.lang.settings import METHODS, STATE_SCALARS, STATE_VECTORS, Echo, Setting, raw_name
 from boundcheck.lang.symbols import SYMBOLS, hypothesis_text
@@ -252,11 +253,17 @@ class Statement:
         doms["method"] = Choice(self.methods)
         return doms
 
-    def draw_structure(self, rng: np.random.Generator, family: str | None = None) -> dict:
-        if family is not None and family not in self.families:
-            raise ValueError(f"family {family!r} is not in {self.id}'s function class; admissible: {list(self.families)}")
+    def draw_structure(self, rng: np.random.Generator, family: str | Sequence[str] | None = None,
+                       fixed: Mapping[str, Any] | None = None) -> dict:
+        """One random structure; ``family`` a name or several (a group); ``fixed`` pins keys (K = 80)."""
+        fams = (family,) if isinstance(family, str) else (tuple(family) if family is not None else None)
+        if fams is not None:
+            bad = [f for f in fams if f not in self.families]
+            if bad or not fams:
+                raise ValueError(f"family {', '.join(bad) or '(none)'} is not in {self.id}'s function class; "
+                                 f"admissible: {list(self.families)}")
         doms = self.structure_domains()
-        s = {"family": family or doms["family"].sample(rng)}
+        s = {"family": Choice(fams).sample(rng) if fams else doms["family"].sample(rng)}
         for k in ("n", "K", "B", "T"):
             if k in doms:
                 s[k] = doms[k].sample(rng)
@@ -265,6 +272,10 @@ class Statement:
             s = self.setting.draw_structure(rng, s)
             if "K" in self.structure:  # a statement's K range wins over the setting's K·T cap
                 s["K"] = min(s["K"], self.structure["K"].hi)
+        for k, v in (fixed or {}).items():
+            if k not in doms or not doms[k].contains(v):
+                raise ValueError(f"cannot fix {k} = {v!r} for {self.id} (its structure: {sorted(doms)})")
+            s[k] = v
         return s
 
     def layout(self, structure: dict, legacy: bool = False) -> dict[str, tuple]:
@@ -304,21 +315,30 @@ class Statement:
         return dict(structure)
 
     # ------------------------------------------------------------------------- numerics
-    def sample(self, rng: np.random.Generator, C: int, family: str | None = None,
-               relax: Sequence[str] = ()) -> tuple[dict, dict]:
+    def sample(self, rng: np.random.Generator, C: int, family: str | Sequence[str] | None = None,
+               relax: Sequence[str] = (), fixed: Mapping[str, Any] | None = None) -> tuple[dict, dict]:
         """C raw instances of one random structure (drawn within the hypotheses, except those
-        named in ``relax``)."""
+        named in ``relax``; structure keys in ``fixed`` pinned)."""
         if self.rows:
-            opts = [m for m, r in self.rows.items() if family is None or family in REGISTRY[r].families]
+            fams = (family,) if isinstance(family, str) else family
+            opts = [m for m, r in self.rows.items()
+                    if (fams is None or set(fams) & set(REGISTRY[r].families))
+                    and (not fixed or "method" not in fixed or fixed["method"] == m)]
             if not opts:
                 raise ValueError(f"family {family!r} is in no row of {self.id}")
             m = opts[int(rng.integers(len(opts)))]
-            return REGISTRY[self.rows[m]].sample(rng, C, family, relax)
-        s = self.draw_structure(rng, family)
+            row = REGISTRY[self.rows[m]]
+            if fams is not None:
+                fams = tuple(f for f in fams if f in row.families)
+            return row.sample(rng, C, fams, relax, {k: v for k, v in (fixed or {}).items() if k != "method"})
+        s = self.draw_structure(rng, family, fixed)
         raw = self.setting.sample_raw(self, rng, C, s)
         for sym, d in self.param_domains(s["method"]):
             if d.raw:
                 raw[raw_name(sym.name)] = d.sample(rng, C, relax=sym.name in relax)
+        design = DESIGNS.get(s["family"])
+        if design is not None and design[2](self, s) and rng.random() < design[0]:
+            design[1](rng, C, s, raw)  # a designed round: the family's own sampler
         return s, raw
 
     def project(self, structure: dict, raw: dict, relax: Sequence[str] = ()) -> dict:

@@ -1,0 +1,114 @@
+"""Growth tables: how the worst ratio of a statement grows along a structure key (K).
+
+A big-O claim (Section 6's conjecture ε = O(ηρ²K²/B)) is not refuted by one instance but by
+ratios that grow without bound.  ``growth`` runs the one search engine once per K (the key
+pinned), re-checks the best instance of each run in high precision, and reports the verified
+ratios.  The table is saved as a ``boundcheck/growth`` file whose every row carries its
+instance, so ``replay`` re-checks each row's ratio from the file.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from boundcheck.engine.recheck import recheck
+from boundcheck.engine.instances import check_instance
+from boundcheck.engine.search import search
+from boundcheck.outputs import files
+from boundcheck.outputs.files import MalformedFile, check_numbers
+from boundcheck.paper import get_statement
+
+__all__ = ["growth", "save_growth", "replay_growth", "grows"]
+
+
+def growth(st: Any, K_list: Sequence[int] = (5, 10, 20, 40, 80), *, trials: int | None = None, seed: int = 0,
+           family: Any = None, progress: Callable[[float, str], None] | None = None) -> list[dict]:
+    """One verified row per K: the best instance the engine found with K pinned, re-checked."""
+    rows = []
+    for i, K in enumerate(K_list):
+        r = search(st, trials=trials, seed=seed, family=family, structure={"K": int(K)}, stop_on_found=False,
+                   shrink=False)
+        row = {"K": int(K), "evaluations": r.evaluations, "trials": r.trials, "float_ratio": r.best_ratio,
+               "ratio": None, "constant": None, "counterexample": False, "structure": None, "params": None}
+        best = r.counterexample or r.best_instance  # the largest re-checked violation, else the top elite
+        if best is not None:
+            s, p = best["structure"], best["params"]
+            chk = recheck(st, s, p, 1.0)
+            row.update({"structure": dict(s), "params": {k: np.asarray(v, dtype=float) for k, v in p.items()},
+                        "ratio": chk["ratio"], "counterexample": chk["is_counterexample"],
+                        "violated_hypotheses": chk["violated_hypotheses"], "lhs": chk["lhs"], "rhs": chk["rhs"]})
+            if chk["ratio"] is not None and st.explicit is not None and st.bound is not None:
+                # the ratio against the printed rate (c in ε ≤ c·ηρ²K²/B): explicit/rate at this K
+                row["constant"] = chk["ratio"] * (K + 1) / K if st.id.startswith("lemma12") else None
+        rows.append(row)
+        if progress:
+            progress(i + 1, f"K = {K}: ratio {row['ratio']}")
+    return rows
+
+
+def grows(rows: Sequence[dict]) -> bool:
+    """Growth without bound, as far as a table can show it: every verified ratio above 1 is
+    exceeded by the next one, and the last is ≥ 10× the first (and ≥ 10)."""
+    rs = [r["ratio"] for r in rows]
+    if any(x is None for x in rs) or len(rs) < 2:
+        return False
+    return all(b > a for a, b in zip(rs, rs[1:]) if a > 1) and rs[-1] >= 10 * max(rs[0], 1.0)
+
+
+def save_growth(path: str | Path, st: Any, rows: Sequence[dict], *, seed: int | None = None) -> Path:
+    payload = {"statement": st.id, "fingerprint": st.fingerprint(), "key": "K", "grows": grows(rows),
+               "rows": [{**{k: v for k, v in r.items() if k != "params"},
+                         "params": None if r["params"] is None else {k: np.asarray(v).tolist()
+                                                                     for k, v in r["params"].items()}}
+                        for r in rows]}
+    return files.write(path, "growth", payload, seed=seed)
+
+
+def _validate(rec: dict) -> None:
+    if not isinstance(rec.get("statement"), str):
+        raise MalformedFile("field 'statement' missing or not a string")
+    rows = rec.get("rows")
+    if not isinstance(rows, list) or not 1 <= len(rows) <= 64:
+        raise MalformedFile("field 'rows' must be a list of 1..64 rows")
+    for r in rows:
+        if not isinstance(r, dict) or not isinstance(r.get("K"), int) or isinstance(r.get("K"), bool):
+            raise MalformedFile("every row needs an integer K")
+        if r.get("params") is not None:
+            if not isinstance(r["params"], dict) or not isinstance(r.get("structure"), dict):
+                raise MalformedFile("a row's instance needs 'structure' and 'params' objects")
+            for k, v in r["params"].items():
+                if not isinstance(k, str) or len(k) > 64:
+                    raise MalformedFile("parameter names must be short strings")
+                check_numbers(f"params[{k!r}]", v)
+
+
+files.register_kind("growth", _validate)
+
+
+def replay_growth(rec: dict) -> dict:
+    """Re-check every row's instance and compare its ratio with the saved one."""
+    try:
+        st = get_statement(rec["statement"])
+    except ValueError as exc:
+        raise MalformedFile(str(exc)) from None
+    agree, rows = True, []
+    for r in rec["rows"]:
+        if r.get("params") is None:
+            rows.append({"K": r["K"], "ratio": None})
+            continue
+        structure, params = check_instance(st, r["structure"], r["params"])
+        if structure.get("K") != r["K"]:
+            raise MalformedFile(f"row K = {r['K']} holds an instance with K = {structure.get('K')}")
+        chk = recheck(st, structure, params, 1.0)
+        saved = r.get("ratio")
+        same = (saved is None and chk["ratio"] is None) or (
+            saved is not None and chk["ratio"] is not None and math.isclose(saved, chk["ratio"], rel_tol=1e-9))
+        agree &= same
+        rows.append({"K": r["K"], "ratio": chk["ratio"], "counterexample": chk["is_counterexample"]})
+    g = grows(rows)
+    return {"statement": st.id, "kind": "growth", "rows": rows, "saved_ratios_agree": bool(agree), "still_grows": g,
+            "still_counterexample": bool(agree and g and any(r.get("counterexample") for r in rows)),
+            "check": {"violated_hypotheses": [], "dps": [60, 90]}}
