@@ -50,6 +50,16 @@ def status_counts(records: list) -> dict[str, int]:
     return {s: out[s] for s in order}
 
 
+def _summary_dashes(rows: list) -> str:
+    """What the '-' cells of the summary table mean, for the columns that have one."""
+    why = {3: "in 'worst ratio', the ratio LHS/RHS is undefined (RHS ≤ 0 at the counterexample, or at every "
+              "trial kept)", 4: "in 'tightness', no worst ratio to compare with the bound",
+           5: "in 'counterexample', none was saved (the statement is not refuted, or no counterexample "
+              "directory was given)"}
+    cols = [j for j in why if any(str(row[j]).strip() == "-" for row in rows)]
+    return "; ".join(why[j] for j in cols)
+
+
 def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{v} {k}" for k, v in counts.items())
 
@@ -126,9 +136,7 @@ def summary_pages(doc: Doc, data: ReportData) -> None:
               [1.5, 0.8, 0.6, 0.75, 1.5, 1.8], size=8, aligns=["left", "left", "right", "right", "left", "left"],
               fills=fills, colours=cols, families=["monospace", "sans-serif", "sans-serif", "sans-serif",
                                                    "sans-serif", "monospace"],
-              dash="in 'worst ratio', the ratio is undefined (RHS ≤ 0 at the counterexample, or at every trial "
-                   "kept), and 'tightness' then says nothing either; in 'counterexample', none was saved (the "
-                   "statement is not refuted, or no counterexample directory was given)")
+              dash=_summary_dashes(rows))
     doc.gap(0.1)
     unresolved = [r for r in data.records if r.status == "unresolved"]
     if unresolved:

@@ -343,10 +343,18 @@ def plots_block(doc: Doc, r: Any, st: Any, data: ReportData) -> None:
         return
     ce = data.counterexamples.get(r.id) or {}
     saved = ce.get("check", {}).get("ratio") if ce.get("kind") == "counterexample" else None
+    caption = ("The search stops at the first counterexample confirmed in high precision, then shrinks it "
+               "(smaller K, T, B, n, rounder numbers) while it stays one: the plots show the ratios seen during the "
+               "search (the counterexample as first found among them); red solid: the saved, shrunk one (the "
+               "tables' numbers)." if r.status == "refuted" and saved is not None else "")
+    cap_h = 0.45 if caption else 0.0
     doc.gap(0.05)
     h = 3.0
-    if h > doc.room() >= 2.4:  # squeeze a little rather than leave a page nearly empty
-        h = doc.room()
+    if h + cap_h > doc.room() >= 2.4 + cap_h:  # squeeze a little rather than leave a page nearly empty
+        h = doc.room() - cap_h
+    doc.need(h + cap_h)  # the caption stays with its plots
+    if caption:
+        doc.text(caption, size=7.5, color="#555555")
     axs = doc.axes(h, 2, wspace=0.85, bottom=0.85)
     if int(have_ratios) + int(have_K or have_family) == 1:  # one plot: keep the half-width panel
         doc.fig.delaxes(axs[1])
@@ -358,11 +366,6 @@ def plots_block(doc: Doc, r: Any, st: Any, data: ReportData) -> None:
         _by_K(axs[k], r, ce)
     elif have_family:
         _family_plot(axs[k], r)
-    if r.status == "refuted" and saved is not None:
-        doc.text("The search stops at the first counterexample confirmed in high precision, then shrinks it (smaller "
-                 "K, T, B, n, rounder numbers) while it stays one: the plots show the ratios seen during the search "
-                 "(the counterexample as first found among them); red solid: the saved, shrunk one (the tables' "
-                 "numbers).", size=7.5, color="#555555")
 
 
 # ============================================================================ proof steps
