@@ -123,7 +123,8 @@ def figures_page(doc: Doc, fs: dict) -> None:
                         if o.get("reported_is_not_unregularised_optimum") else "")))
     rows += [("reported in the paper", fmt(o.get("reported"))),
             ("phase transition (KT slope in K crosses 1/2)",
-             "B ≈ " + fmt(a.get("phase_transition_B"), 3)
+             ("B ≈ " + fmt(a.get("phase_transition_B"), 3) if a.get("phase_transition_B") is not None
+              else "not bracketed by this B grid")
              + (f"  (bracket {a.get('phase_transition_bracket')})" if a.get("phase_transition_bracket") else ""))]
     for r in a.get("noise_regime_lr_ratios") or []:
         rows.append((f"lr(K=1)/lr(K max), noise regime, B = {r.get('B')}",
