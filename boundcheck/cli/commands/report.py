@@ -6,8 +6,7 @@ import shlex
 import sys
 import time
 
-from boundcheck.report import report as _report
-from boundcheck.outputs.common import Progress
+from boundcheck.report import DEFAULT_BUDGET, DEFAULT_OUT, STEP_LIMIT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,13 +16,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "proofs/ within --budget seconds, compute Lemma 12's c_K, and write a PDF: title page (versions, "
         "seed, date, machine), summary table, one page per statement (typeset statement, hypotheses, proof "
         "steps, counterexample vs corrected statement, ratio plots), Lemma 12's c_K page, and with "
-        "--with-rates the rate plots and fitted exponents.  Written atomically (no half-written PDF).  "
-        "Exit 0 when the PDF was written, 2 on bad input or an unwritable output directory.")
-    p.add_argument("--out", default=_report.DEFAULT_OUT, metavar="PATH",
-                   help=f"the PDF to write (default {_report.DEFAULT_OUT})")
-    p.add_argument("--budget", type=float, default=_report.DEFAULT_BUDGET, metavar="SECONDS",
+        "--with-rates the rate plots and fitted exponents.  Every option and output path is checked before "
+        "the work starts; the PDF is written atomically (no half-written PDF).  "
+        "Exit 0 when the PDF was written, 2 on bad input or an unwritable output path.")
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="PATH",
+                   help=f"the PDF to write (default {DEFAULT_OUT})")
+    p.add_argument("--budget", type=float, default=DEFAULT_BUDGET, metavar="SECONDS",
                    help=f"wall-clock seconds for the checks: verify, with the proof steps running concurrently "
-                   f"(default {_report.DEFAULT_BUDGET:g}; c_K and typesetting add about half a minute)")
+                   f"(default {DEFAULT_BUDGET:g}; c_K and typesetting add about 20 s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--with-rates", action="store_true",
                    help="also run rates for gd, prox and agd and add their plots and fitted exponents")
@@ -35,8 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only this statement and its corrections (repeatable; default: all)")
     p.add_argument("--counterexample-dir", default="reports/counterexamples", metavar="DIR",
                    help="where counterexamples found during the run are saved (default reports/counterexamples)")
-    p.add_argument("--step-limit", type=float, default=_report.STEP_LIMIT, metavar="SECONDS",
-                   help=f"time limit of one proof step (default {_report.STEP_LIMIT:g})")
+    p.add_argument("--step-limit", type=float, default=STEP_LIMIT, metavar="SECONDS",
+                   help=f"time limit of one proof step (default {STEP_LIMIT:g})")
     p.add_argument("--no-proofs", action="store_true", help="do not run the proof steps of proofs/")
     p.add_argument("--with-figures", action="append", default=[], metavar="SUMMARY.json",
                    help="include the real-data figures and agreement numbers of a previous "
@@ -57,26 +57,43 @@ def _command_line(args: argparse.Namespace) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
+class _PhaseLines:
+    """Without a terminal (no bar): one line on stderr when a phase starts, so a log shows life."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.phase: str | None = None
+
+    def __call__(self, frac: float, note: str) -> None:
+        phase = note.split(":", 1)[0]
+        if phase != self.phase:
+            self.phase = phase
+            self.stream.write(f"boundcheck: report: {phase} ({100 * frac:.0f}%)\n")
+            self.stream.flush()
+
+
 def run(args: argparse.Namespace) -> int:
-    if not (args.budget > 0 and args.budget < float("inf")):
-        raise ValueError(f"--budget must be a positive number of seconds, got {args.budget:g}")
-    if not args.step_limit > 0:
-        raise ValueError(f"--step-limit must be positive, got {args.step_limit:g}")
+    from boundcheck.outputs.common import Progress
+    from boundcheck.report.render import build_report
+
     t0 = time.monotonic()
-    bar = Progress(args.budget + 25.0, "report")
+    bar = Progress(1.0, "report")
+    progress = (lambda f, note: bar.update(f, note)) if bar.enabled else _PhaseLines(sys.stderr)
     try:
-        data, pages = _report.build_report(
+        data, pages = build_report(
             args.out, args.statement, budget=args.budget, seed=args.seed, with_rates=args.with_rates,
             rates_grid=args.rates_grid, rates_seeds=args.rates_seeds, counterexample_dir=args.counterexample_dir,
             proofs_dir=False if args.no_proofs else True, step_limit=args.step_limit,
-            progress=lambda d, note: bar.update(d, note), command=_command_line(args), figures=args.with_figures)
+            progress=progress, command=_command_line(args), figures=args.with_figures)
     finally:
         bar.close()
-    c = {s: sum(r.status == s for r in data.records) for s in ("verified", "refuted", "unresolved")}
+    counts: dict[str, int] = {"verified": 0, "refuted": 0, "unresolved": 0}
+    for r in data.records:
+        counts[r.status] = counts.get(r.status, 0) + 1
     steps = data.proofs.counts()
     proof_part = (f"; proof steps {steps.get('passed', 0)}/{sum(steps.values())} passed" if steps else "")
-    print(f"report written to {args.out}: {pages} pages, {len(data.records)} statements ({c['verified']} verified, "
-          f"{c['refuted']} refuted, {c['unresolved']} unresolved){proof_part}; budget {args.budget:g} s, "
+    print(f"report written to {args.out}: {pages} pages, {len(data.records)} statements ("
+          + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"){proof_part}; budget {args.budget:g} s, "
           f"seed {args.seed}, {time.monotonic() - t0:.0f} s")
     sys.stdout.flush()
     return 0
