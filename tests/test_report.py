@@ -35,7 +35,7 @@ def built(tmp_path_factory):
     d = tmp_path_factory.mktemp("report")
     out = d / "report.pdf"
     notes: list = []
-    data, pages = _render.build_report(out, IDS, budget=8, seed=0, counterexample_dir=d / "ce", step_limit=15,
+    data, pages = _render.build_report(out, IDS, budget=8, seed=0, trials=2048, counterexample_dir=d / "ce", step_limit=15,
                                        progress=lambda f, note: notes.append((f, note)))
     data.timings["_progress"] = notes
     return out, data, pages
@@ -69,12 +69,12 @@ def test_each_page_has_content(built):
         assert len(body) > 80, f"page {k} is (nearly) empty: {t!r}"
 
 
-def test_report_states_budget_seed_and_versions(built):
+def test_report_states_trials_seed_budget_and_versions(built):
     out, data, _ = built
     texts = _texts(out)
     title, summary = texts[0], next(t for t in texts if "Summary" in t)
-    assert "Budget: 8 s" in summary
-    assert "seed 0" in summary
+    assert "Seed 0, 2048 trials per statement" in summary
+    assert "2048 per statement" in title and "8 s deadline for the proof steps" in title
     for word in ("numpy", "sympy", "matplotlib", "machine", "budget"):
         assert word.lower() in title.lower(), word
     assert "--budget 8" in data.command or data.command == ""

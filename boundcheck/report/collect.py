@@ -70,7 +70,7 @@ class Phases:
 
 def plan(budget: float, with_rates: bool, progress: Progress | None, *, typesetting: bool = True) -> Phases:
     """The phases of one report and their weights (verify's is its budget)."""
-    w = {"verify": float(budget), **PHASE_WEIGHTS}
+    w = {"verify": float(budget), **PHASE_WEIGHTS}  # verify's weight: its expected share of the time
     if not with_rates:
         del w["rates"]
     if not typesetting:
@@ -92,6 +92,7 @@ class ReportData:
     verify_seconds: float
     proofs: ProofRun
     statements: dict = field(default_factory=dict)  # id -> Statement
+    trials: int | None = None  # instances verify evaluated per statement (None: each statement's default)
     counterexamples: dict = field(default_factory=dict)  # id -> inputs.read_result_file(...) + {"corrected": ...}
     lemma12: dict = field(default_factory=dict)  # {"results": {...}, "error": str}
     rates: dict | None = None  # {"methods": {m: res}, "errors": {m: str}, "grid": str, "function": str}
@@ -253,6 +254,7 @@ def _proof_modules_for(ids: Sequence[str] | None, statements: dict) -> list[str]
 
 
 def collect(ids: Sequence[str] | None = None, *, budget: float = DEFAULT_BUDGET, seed: int = 0,
+            trials: int | None = None,
             with_rates: bool = False, rates_grid: str = "default", rates_seeds: int = 16,
             counterexample_dir: str | os.PathLike | None = "reports/counterexamples",
             proofs_dir: str | os.PathLike | None | bool = True, step_limit: float = STEP_LIMIT,
@@ -281,9 +283,11 @@ def collect(ids: Sequence[str] | None = None, *, budget: float = DEFAULT_BUDGET,
     try:
         phases.start("verify")
         tv = time.monotonic()
-        records = _verify.verify(list(ids) if ids is not None else None, budget=budget, seed=seed,
+        # verify is count-budgeted (reproducible); ``budget`` is the proof steps' deadline
+        units = _verify.total_units(list(ids) if ids is not None else None, trials)
+        records = _verify.verify(list(ids) if ids is not None else None, trials=trials, seed=seed,
                                  out_dir=counterexample_dir,
-                                 progress=lambda d, note: phases.update(d / budget, note))
+                                 progress=lambda d, note: phases.update(d / units, note))
         verify_seconds = time.monotonic() - tv
         if not isinstance(runner, ProofRun):
             phases.start("proof steps", "waiting for the last steps")
@@ -311,7 +315,8 @@ def collect(ids: Sequence[str] | None = None, *, budget: float = DEFAULT_BUDGET,
         tr = time.monotonic()
         rates = _rates_data(rates_grid, rates_seeds, phases)
         timings["rates"] = time.monotonic() - tr
-    return ReportData(records=records, budget=float(budget), seed=int(seed), ids=list(ids) if ids else None,
+    return ReportData(records=records, budget=float(budget), seed=int(seed), trials=trials,
+                      ids=list(ids) if ids else None,
                       started=started.isoformat(timespec="seconds"), seconds=time.monotonic() - t0,
                       verify_seconds=verify_seconds, proofs=proofs, statements=statements, counterexamples=ces,
                       lemma12=lemma12, rates=rates, with_rates=with_rates, versions=_versions(), machine=_machine(),

@@ -82,8 +82,9 @@ def title_page(doc: Doc, data: ReportData) -> None:
     doc.gap(0.15)
     doc.heading("This run", 12)
     rows = [
-        ("budget", f"{data.budget:g} s wall-clock for the checks (verify gets all of it; the proof steps run "
-                   f"concurrently in the same window, {data.proofs.step_limit:g} s per step at most)"),
+        ("trials", "each statement's default count" if data.trials is None else f"{data.trials} per statement"),
+        ("budget", f"{data.budget:g} s deadline for the proof steps (run concurrently with verify, "
+                   f"{data.proofs.step_limit:g} s per step at most)"),
         ("seed", str(data.seed)),
         ("statements", "all registered" if data.ids is None else ", ".join(data.ids) + " (and their corrections)"),
         ("started", data.started + " (UTC)"),
@@ -97,9 +98,9 @@ def title_page(doc: Doc, data: ReportData) -> None:
     ]
     doc.table(["", ""], rows, [1.45, TEXT_W - 1.45], size=8.5, show_header=False)
     doc.gap(0.1)
-    doc.text("To repeat the run: the command above with the same toolkit version and seed.  The checks are "
-             "time-budgeted, so the number of trials (and the worst ratios found) depend on the machine's speed; "
-             "the seed fixes the sequence of instances drawn.", size=8.5, color="#333333")
+    doc.text("To repeat the run: the command above with the same toolkit version and seed.  verify's budgets are "
+             "counts of instances, so the same seed and trials give the same verdicts, trials and worst ratios on "
+             "any machine, at any load.", size=8.5, color="#333333")
     doc.heading("Machine", 12)
     doc.table(["", ""], list(data.machine.items()), [1.45, TEXT_W - 1.45], size=8.5, show_header=False)
     doc.heading("Versions", 12)
@@ -114,8 +115,9 @@ def summary_pages(doc: Doc, data: ReportData) -> None:
     doc.new_page()
     doc.cont = "Summary"
     doc.heading("Summary", 16)
-    doc.text(f"Budget: {data.budget:g} s (wall-clock, verify; {data.verify_seconds:.1f} s used), seed "
-             f"{data.seed}.  {_counts_text(status_counts(data.records))}.", size=9.5, weight="bold")
+    trials = "default trials" if data.trials is None else f"{data.trials} trials per statement"
+    doc.text(f"Seed {data.seed}, {trials} (verify took {data.verify_seconds:.1f} s).  "
+             f"{_counts_text(status_counts(data.records))}.", size=9.5, weight="bold")
     doc.text("verified: the search found no counterexample that survives the two-precision mpmath re-check "
              "(a check over the instances tried, not a proof).  refuted: a counterexample survived (saved, "
              "replayable with 'boundcheck replay'), or for a big-O statement a family along which the ratio grows "

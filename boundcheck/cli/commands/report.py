@@ -9,11 +9,22 @@ import time
 from boundcheck.report import DEFAULT_BUDGET, DEFAULT_OUT, STEP_LIMIT
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def _trials(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}") from None
+    if not 1 <= v <= 10**8:
+        raise argparse.ArgumentTypeError(f"expected a positive integer (at most 10^8), got {s!r}")
+    return v
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser | None = None) -> None:
     p = sub.add_parser(
-        "report", help="run verify (and rates) and write a multi-page PDF report",
+        "report", parents=[common] if common is not None else [],
+        help="run verify (and rates) and write a multi-page PDF report",
         description="Run verify (every statement, as printed and corrected) and the proof-check steps of "
-        "proofs/ within --budget seconds, compute Lemma 12's c_K, and write a PDF: title page (versions, "
+        "proofs/ (within --budget seconds), compute Lemma 12's c_K, and write a PDF: title page (versions, "
         "seed, date, machine), summary table, one page per statement (typeset statement, hypotheses, proof "
         "steps, counterexample vs corrected statement, ratio plots), Lemma 12's c_K page, and with "
         "--with-rates the rate plots and fitted exponents.  Every option and output path is checked before "
@@ -21,9 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Exit 0 when the PDF was written, 2 on bad input or an unwritable output path.")
     p.add_argument("--out", default=DEFAULT_OUT, metavar="PATH",
                    help=f"the PDF to write (default {DEFAULT_OUT})")
+    p.add_argument("--trials", type=_trials, default=None, metavar="N",
+                   help="instances verify evaluates per statement (default: each statement's own); the same seed "
+                        "and trials give the same verdicts and figures on any machine")
     p.add_argument("--budget", type=float, default=DEFAULT_BUDGET, metavar="SECONDS",
-                   help=f"wall-clock seconds for the checks: verify, with the proof steps running concurrently "
-                   f"(default {DEFAULT_BUDGET:g}; c_K and typesetting add about 20 s)")
+                   help=f"deadline of the proof steps, which run concurrently with verify (default {DEFAULT_BUDGET:g})")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--with-rates", action="store_true",
                    help="also run rates for gd, prox and agd and add their plots and fitted exponents")
@@ -46,6 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _command_line(args: argparse.Namespace) -> str:
     parts = ["boundcheck", "report", "--out", args.out, "--budget", f"{args.budget:g}", "--seed", str(args.seed)]
+    if args.trials is not None:
+        parts += ["--trials", str(args.trials)]
     if args.with_rates:
         parts += ["--with-rates", "--rates-grid", args.rates_grid, "--rates-seeds", str(args.rates_seeds)]
     for s in args.statement or ():
@@ -77,11 +92,11 @@ def run(args: argparse.Namespace) -> int:
     from boundcheck.report.render import build_report
 
     t0 = time.monotonic()
-    bar = Progress(1.0, "report")
+    bar = Progress(1.0, "report", enabled=False if getattr(args, "quiet", False) else None)
     progress = (lambda f, note: bar.update(f, note)) if bar.enabled else _PhaseLines(sys.stderr)
     try:
         data, pages = build_report(
-            args.out, args.statement, budget=args.budget, seed=args.seed, with_rates=args.with_rates,
+            args.out, args.statement, budget=args.budget, seed=args.seed, trials=args.trials, with_rates=args.with_rates,
             rates_grid=args.rates_grid, rates_seeds=args.rates_seeds, counterexample_dir=args.counterexample_dir,
             proofs_dir=False if args.no_proofs else True, step_limit=args.step_limit,
             progress=progress, command=_command_line(args), figures=args.with_figures)
