@@ -47,3 +47,12 @@ def exact() -> SimpleNamespace:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def default_verify(tmp_path_factory):
+    """One default ``verify`` (seed 0, each statement's default trials, diagnosis on, no reuse)
+    shared by the tests that pin its verdicts, worst ratios and diagnoses."""
+    from boundcheck.engine import verify as V
+    out = tmp_path_factory.mktemp("verify-ce")
+    return {r.id: r for r in V.verify(seed=0, out_dir=out, reuse=False)}

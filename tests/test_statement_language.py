@@ -167,11 +167,6 @@ PINNED = {
 }
 
 
-@pytest.fixture(scope="module")
-def default_verify(tmp_path_factory):
-    return {r.id: r for r in V.verify(seed=0, out_dir=tmp_path_factory.mktemp("ce"), reuse=False)}
-
-
 def test_pinned_verdicts_and_worst_ratios(default_verify):
     assert set(default_verify) == set(PINNED)
     for sid, (status, ratio) in PINNED.items():

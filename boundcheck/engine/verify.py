@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from boundcheck.engine.database import ExampleDatabase
+from boundcheck.engine.diagnosis import diagnose
 from boundcheck.engine.replay import family_grows, save_counterexample
 from boundcheck.engine.search import SearchResult, search
 from boundcheck.lang.declaration import Statement
@@ -65,7 +66,8 @@ class Record:
     fingerprint: str = ""
     reused: str | None = None
     would_refute_without: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)  # blocks added by later stages (diagnosis, certificates)
+    diagnosis: dict | None = None  # a refuted statement's minimal sets of corrections (engine.diagnosis)
+    extra: dict = field(default_factory=dict)  # blocks added by later stages (certificates)
 
     def as_dict(self, timings: bool = True) -> dict:
         d = dict(self.__dict__)
@@ -175,12 +177,14 @@ def select(ids: Iterable[str] | None) -> list[str]:
 
 def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budget: float | None = None, seed: int = 0,
            out_dir: str | Path | None = "reports/counterexamples", progress: Callable[[float, str], None] | None = None,
-           reuse: bool = True) -> list[Record]:
+           reuse: bool = True, diagnosis: bool = True) -> list[Record]:
     """Settle the registry (or ``ids``); one Record per statement.
 
     ``trials``: instances per statement (default each statement's own); ``budget``: an
     optional cap in seconds for the whole run.  A printed statement that is refuted pulls in
-    its corrected version.  ``reuse``: re-check the saved counterexamples in ``out_dir`` first."""
+    its corrected version.  ``reuse``: re-check the saved counterexamples in ``out_dir`` first.
+    ``diagnosis``: for every refuted statement with declared corrections, check every set of
+    them (and every reading) and attach the minimal sets that make it hold."""
     if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
         raise ValueError(f"trials must be a positive integer, got {trials!r}")
     if budget is not None and not (isinstance(budget, (int, float)) and budget > 0 and math.isfinite(budget)):
@@ -204,6 +208,16 @@ def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budge
         done += _cost(st, trials)
         if progress:
             progress(done, f"{i}: {rec.status}")
+    if diagnosis:
+        by = {r.id: r for r in records}
+        for rec in records:
+            st = REGISTRY[rec.id]
+            if rec.status != "refuted" or not st.corrections:
+                continue
+            if progress:
+                progress(done, f"{rec.id}: diagnosis")
+            rec.diagnosis = diagnose(st, trials=trials, seed=seed, out_dir=out, printed_record=rec,
+                                     corrected_record=by.get(st.corrected_by))
     return records
 
 

@@ -104,6 +104,8 @@ class Statement:
     notes: tuple[str, ...] = ()
     default_trials: int = 32768
     reference: str = ""
+    corrections: tuple = ()           # Correction(name, text, changes): named single changes (errata)
+    alternative_readings: tuple = ()  # Reading(name, text, changes): where the text admits several
 
     # ------------------------------------------------------------------------- declaration
     def __post_init__(self) -> None:
@@ -179,7 +181,8 @@ class Statement:
 
     @property
     def checkable(self) -> bool:
-        return bool(self.rows) or (self.lhs is not None and self.setting is not None)
+        """Numerically checkable instance by instance (a big-O claim settled by a family is not)."""
+        return self.big_o_family is None and (bool(self.rows) or (self.lhs is not None and self.setting is not None))
 
     def bound_expr(self) -> Any:
         """What numeric checks test: the explicit bound of a big-O statement, else the bound."""

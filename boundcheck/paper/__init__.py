@@ -5,6 +5,9 @@ where refuted, corrected beside it; and the encodings of Definitions 1, 3, Algor
 the inner methods.  Importing this package registers them (in the paper's order).
 May import: ``boundcheck.core``, ``boundcheck.lang``.
 """
+import re
+
+from boundcheck.lang.corrections import variant
 from boundcheck.lang.encoding import ENCODINGS, Encoding
 from boundcheck.lang.declaration import CLAIM_KINDS, REGISTRY, SYMBOLS, Statement, evaluate_expr, register
 from boundcheck.paper import definitions  # noqa: F401  Definitions 1, 3; Algorithms 1, 2; inner methods
@@ -20,11 +23,32 @@ __all__ = ["REGISTRY", "ENCODINGS", "SYMBOLS", "Statement", "Encoding", "evaluat
 PAPER_IDS = tuple(REGISTRY)
 
 
+_VARIANTS: dict[str, Statement] = {}
+_VARIANT_ID = re.compile(r"^(?P<base>[A-Za-z0-9_]+)(\[(?P<reading>[^\]]+)\])?(?P<corr>(\+[A-Za-z0-9_]+)*)$")
+
+
+def _variant(sid: str) -> Statement | None:
+    """A printed statement with named corrections / a reading applied (``theorem7+average``,
+    ``theorem4[ε uniform over W]+average``): built from its declaration, the way the diagnosis
+    writes their counterexample files, so that those files replay."""
+    m = _VARIANT_ID.match(sid)
+    if not m or m.group("base") not in REGISTRY or not (m.group("reading") or m.group("corr")):
+        return None
+    if sid not in _VARIANTS:
+        names = [c for c in m.group("corr").split("+") if c]
+        _VARIANTS[sid] = variant(REGISTRY[m.group("base")], names, m.group("reading"))
+    return _VARIANTS[sid]
+
+
 def get_statement(sid: str) -> Statement:
-    """The registered statement ``sid`` (built in, or registered by the user)."""
+    """The registered statement ``sid`` (built in, or registered by the user), or a variant of one
+    (``theorem7+average``: a printed statement with named corrections applied)."""
     try:
         return REGISTRY[sid]
     except KeyError:
+        v = _variant(sid)
+        if v is not None:
+            return v
         if sid in ENCODINGS:
             e = ENCODINGS[sid]
             raise ValueError(f"{sid!r} is {e.number}, an encoding of the paper's {e.kind} (not a claim to verify); "

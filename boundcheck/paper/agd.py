@@ -10,12 +10,14 @@ from boundcheck.core.algorithms import accelerated_gradient_descent
 from boundcheck.lang import (B, D, Defined, E, F, Integers, Interval, K, T, beta, c, d_init, d_out, echoed, eta, f, lam_init,
                              lam_out, lambda_init, neighbours, norm, one_batch, register, rho, stability, statement,
                              w_init, w_out, w_star)
+from boundcheck.lang.corrections import Correction, Reading
 from boundcheck.paper.common import CLOSED_FORM, CONVEX, K_SMALL, LAMBDA_INIT, QUADRATICS, STEP, STEP0
 
 z_in = sp.Symbol("z_in", nonnegative=True)    # ‖w_init + λ_init d_init − w‖
 z_out = sp.Symbol("z_out", nonnegative=True)  # ‖w_out + λ_out d_out − w‖
 AGD = accelerated_gradient_descent()
 
+_LAMBDA_GE_1 = Interval(1, sp.oo, log_range=(-6, 10), edge=0.3)  # raw lam0 = λ_init
 _L11 = dict(
     cls=CONVEX, method="agd", setting=one_batch(), structure={"K": K_SMALL},
     lhs=(lam_out**2 - lam_out) * (f(w_out) - f(w_star)) - (lam_init**2 - lam_init) * (f(w_init) - f(w_star)),
@@ -30,6 +32,8 @@ LEMMA11 = register(statement(
             r"size η ≤ 1/β, gives the regret bound (λ_out² − λ_out)(f(w_out) − f(w)) − (λ_init² − λ_init)"
             r"(f(w_init) − f(w)) ≤ \frac{1}{2n}(‖w_init + λ_init d_init − w‖² − ‖w_out + λ_out d_out − w‖²).",
     corrected_by="lemma11_corrected",
+    corrections=(Correction("lambda_range", "initial states with λ_init ≥ 1 (every state echoed AGD reaches after "
+                                            "its first step)", {"params": {lambda_init: _LAMBDA_GE_1}}),),
     readings=("1/(2n) is 1/(2η) (text-extraction artefact).",
               "λ_{j+1} is the positive root of λ² − λ = λ_j² (the text does not say; Nesterov's choice).",
               "The initial state (d_init, λ_init) is arbitrary (λ_init ≥ 0: the λ-recursion's own range)."),
@@ -39,7 +43,7 @@ LEMMA11 = register(statement(
 LEMMA11_CORRECTED = register(statement(
     "lemma11_corrected", "Lemma 11 (λ_init ≥ 1)", section="4.3", **_L11,
     title="Potential-bounded regret for AGD from states with λ_init ≥ 1",
-    params={eta: STEP, lambda_init: Interval(1, sp.oo, log_range=(-6, 10), edge=0.3)},  # raw lam0 = λ_init
+    params={eta: STEP, lambda_init: _LAMBDA_GE_1},
     printed=r"As Lemma 11, for initial states with λ_init ≥ 1 (every state echoed AGD reaches after its first step).",
     corrects="lemma11",
     correction="The one-step inequality combines convexity at w_j with weight λ_j − 1, which must be ≥ 0: "
@@ -118,16 +122,27 @@ def theorem13_family(c_value: float = 1.0, members: int = 8, exact: bool = False
     return out
 
 
+_E2 = D / rho * sp.sqrt(2 * B / (K * (K + 1) * T * (K * T + 1) ** 2))
+_T13_COMMON = dict(cls=QUADRATICS, method="agd", setting=echoed("final"), structure={"K": Integers(1, 40)},
+                   lhs=E(F(w_out)) - F(w_star), default_trials=12288)
 THEOREM13 = register(statement(
-    "theorem13", "Theorem 13", kind="theorem", section="4.3", title="Data-echoed AGD (quadratics)",
+    "theorem13", "Theorem 13", kind="theorem", section="4.3", title="Data-echoed AGD (quadratics)", **_T13_COMMON,
     printed=r"Suppose f is a convex quadratic in w, for all ξ. Then, T outer steps of echoed AGD, with echoing "
             r"factor K and step size η = Θ(min{1/β, ρ/(K²D√(B/T^{3/2}))}), produces a point w_out satisfying "
             r"E[F(w_out)] − F(w^*) = O(β‖w_0 − w^*‖²/(K²T²) + ρ‖w_0 − w^*‖/√(BT)).",
-    cls=QUADRATICS, method="agd",
-    params={eta: Defined(c * sp.Min(1 / beta, rho / (K**2 * D * sp.sqrt(B / T**sp.Rational(3, 2)))))},
+    params={eta: Defined(c * sp.Min(1 / beta, rho / (K**2 * D * sp.sqrt(B / T**sp.Rational(3, 2))))), lambda_init: 1},
     bound=beta * D**2 / (K**2 * T**2) + rho * D / sp.sqrt(B * T), big_o=True, big_o_family=theorem13_family,
     quantity="E[F(w_T)] − F(w*), Algorithm 2 (final iterate) with AGD from λ_0 = 1, d_0 = 0, D = ‖w_0 − w*‖",
     corrected_by="theorem13_corrected",
+    corrections=(Correction("step_size", "η = min{1/β, (D/ρ)√(2B/(K(K+1)T(KT+1)²))} (η scales like (D/ρ)√B), "
+                                         "checked with the constants it gives: 2βD²/(K²T²) + 4ρD/√(BT)",
+                            {"params": {eta: Defined(sp.Min(1 / beta, _E2))}, "big_o_family": None,
+                             "explicit": 2 * beta * D**2 / (K**2 * T**2) + 4 * rho * D / sp.sqrt(B * T)}),),
+    alternative_readings=(
+        Reading("Θ uniform", "the Θ- and O-constants are absolute (uniform in β, ρ, D)"),
+        Reading("Θ per problem", "the constants may depend on β, ρ and D (not on B, K, T)",
+                note="the refuting family keeps β = 0, ρ = D = 1 fixed and lets B grow, so it refutes under this "
+                     "reading too: no search of its own is needed"),),
     readings=("Θ(·) is read as η = c·min{…} for a constant c > 0; the big-O claim is refuted only by a family of "
               "instances along which the ratio grows without bound for every fixed c.",
               "The initial AGD state is not printed; λ_0 = 1, d_0 = 0 (Nesterov's start).",
@@ -135,15 +150,12 @@ THEOREM13 = register(statement(
     proof_module="theorem13", proof="proofs/theorem13.py",
 ))
 
-_E2 = D / rho * sp.sqrt(2 * B / (K * (K + 1) * T * (K * T + 1) ** 2))
 THEOREM13_CORRECTED = register(statement(
     "theorem13_corrected", "Theorem 13 (corrected, explicit)", kind="theorem", section="4.3",
     title="Data-echoed AGD on quadratics with explicit constants",
     printed=r"η = min{1/β, (D/ρ)√(2B/(K(K+1)T(KT+1)²))}, λ_0 = 1, d_0 = 0, w_out = w_T: E[F(w_out)] − F(w^*) ≤ "
             r"2βD²/(KT+1)² + 2ρD√(2K(K+1)T/B)/(KT+1)  (≤ 2βD²/(K²T²) + 4ρD/√(BT))",
-    cls=QUADRATICS, method="agd", setting=echoed("final"), structure={"K": Integers(1, 40)},
-    params={eta: Defined(sp.Min(1 / beta, _E2)), lambda_init: 1}, default_trials=16384,
-    lhs=E(F(w_out)) - F(w_star),
+    **_T13_COMMON, params={eta: Defined(sp.Min(1 / beta, _E2)), lambda_init: 1},
     bound=2 * beta * D**2 / (K * T + 1) ** 2 + 2 * rho * D * sp.sqrt(2 * K * (K + 1) * T / B) / (K * T + 1),
     quantity="E[F(w_T)] − F(w*), Algorithm 2 with AGD from λ_0 = 1, d_0 = 0",
     corrects="theorem13",

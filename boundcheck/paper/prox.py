@@ -7,6 +7,7 @@ import sympy as sp
 from boundcheck.lang import (B, D, Defined, E, F, Interval, K, T, beta, echoed, eta, f, gamma, neighbours, norm,
                              one_batch, pivot_init, pivot_out, register, rho, stability, statement, w_init, w_out,
                              w_star)
+from boundcheck.lang.corrections import Correction
 from boundcheck.paper.common import CLOSED_FORM, CONVEX, GAMMA, STEP0_PROX, STEP_PROX, d0, d1
 
 p0 = sp.Symbol("p_init", nonnegative=True)  # ‖w_init − w_pivot,init‖  (printed V)
@@ -36,6 +37,10 @@ LEMMA8 = register(statement(
             r"‖w − w^*‖²/(2ηK) + γ‖w − w_pivot‖²/2. Then K-step proximal gradient descent, with step-size "
             r"η ≤ 1/(β + γ) has regret bounded by f(w_out) − f(w^*) ≤ V(w_out, s_out, w^*) − V(w_init, s_init, w^*).",
     bound=V_printed(d1, p1) - V_printed(d0, p0), corrected_by="lemma8_corrected",
+    corrections=(Correction("order", "Definition 3's order: V(w_init, s_init, w*) − V(w_out, s_out, w*)",
+                            {"bound_subs": {d0: d1, d1: d0, p0: p1, p1: p0}}),
+                 Correction("pivot_term", "the pivot term measures ‖w_pivot − w*‖, not ‖w − w_pivot‖",
+                            {"bound_subs": {p0: q0, p1: q1}})),
     proof_module="lemma8", proof="proofs/lemma8.py",
 ))
 LEMMA8_CORRECTED = register(statement(
@@ -69,7 +74,14 @@ LEMMA9 = register(statement(
     proof_module="lemma9", proof="proofs/lemma9.py (our proof: the prox-GD map is (1−ηγ)-contractive; geometric series)",
 ))
 
-_PROX_ECHO = dict(cls=CONVEX, method="prox", lhs=E(F(w_out)) - F(w_star), default_trials=16384)
+_T10_CORRECTIONS = (
+    Correction("average", "Algorithm 1 averages w_1..w_T (the average Theorem 4's proof bounds)",
+               {"setting": echoed("proof")}),
+    Correction("gamma", "γ = (ρ/D)√(2T/B) (still independent of K)",
+               {"params": {gamma: Defined(rho / D * sp.sqrt(2 * T / B))}}),
+    Correction("constant", "the constant the proof gives, (3 + 1/K)/√2, for 2√(1 + 1/K)",
+               {"bound": (3 + 1 / K) / sp.sqrt(2) * rho * D / sp.sqrt(B * T) + beta * D**2 / (2 * K * T)}))
+_PROX_ECHO = dict(cls=CONVEX, method="prox", lhs=E(F(w_out)) - F(w_star), default_trials=12288)
 THEOREM10 = register(statement(
     "theorem10", "Theorem 10", section="4.2", title="Data-echoed prox-GD", **_PROX_ECHO, setting=echoed("printed"),
     printed=r"T outer steps of echoed gradient descent, with a prox parameter of γ = (ρ/D)√(T/B), step size "
@@ -79,7 +91,7 @@ THEOREM10 = register(statement(
     bound=sp.sqrt(1 + 1 / K) * 2 * rho * D / sp.sqrt(B * T) + beta * D**2 / (2 * K * T),
     quantity="E[F(w_out)] − F(w*), Algorithm 1 (average as printed: w_0..w_{T−1}) with prox-GD, pivot_0 = w_0, "
              "D = ‖w_init − w*‖",
-    corrected_by="theorem10_corrected",
+    corrected_by="theorem10_corrected", corrections=_T10_CORRECTIONS,
     readings=("'echoed gradient descent' in the statement is echoed proximal GD (Section 4.2's subject).",
               "The initial pivot is not printed; w_pivot,0 = w_0 is used."),
     proof_module="theorem10", proof="proofs/theorem10.py",

@@ -19,6 +19,7 @@ from boundcheck.report import DEFAULT_BUDGET, DEFAULT_OUT
 from boundcheck.report import pages as _pages
 from boundcheck.report import sections as _sections
 from boundcheck.report import statement as _statement
+from boundcheck.report import diagnosis as _diagnosis  # noqa: F401  (adds its block to the statement pages)
 from boundcheck.report.collect import Phases, ReportData, collect, plan
 from boundcheck.report.inputs import check_inputs, open_pdf
 from boundcheck.report.layout import Doc

@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--out-dir", default="reports/counterexamples",
                    help="where counterexamples are saved, and re-checked first next time (default reports/counterexamples)")
     p.add_argument("--no-reuse", action="store_true", help="do not re-check the saved counterexamples first")
+    p.add_argument("--no-diagnosis", action="store_true",
+                   help="do not check every set of a refuted statement's declared corrections (minimal sets)")
     p.add_argument("--json", metavar="PATH", help="write the run (version, seed, trials, command, records) as JSON")
     add_module_argument(p)
     p.set_defaults(func=run)
@@ -48,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     records = []
     try:
         records = V.verify(chosen, trials=args.trials, budget=args.budget, seed=args.seed, out_dir=args.out_dir,
-                           progress=lambda d, note: bar.update(d, note), reuse=not args.no_reuse)
+                           progress=lambda d, note: bar.update(d, note), reuse=not args.no_reuse,
+                           diagnosis=not args.no_diagnosis)
     except KeyboardInterrupt:
         bar.close()
         if args.json and records:
@@ -62,11 +65,18 @@ def run(args: argparse.Namespace) -> int:
                  r.corrected_by or "-") for r in records]
         print(format_table(["id", "status", "trials", "worst ratio", "min slack", "counterexample", "corrected by"],
                            rows))
+        from boundcheck.engine.diagnosis import needs_line, readings_line
+        from boundcheck.paper import get_statement
         by = {r.id: r for r in records}
         for r in records:
             fix = by.get(r.corrected_by) if r.corrected_by else None
             if r.status == "refuted" and fix is not None:
                 print(f"  {r.id} → {fix.id} ({fix.status}): {fix.correction or r.correction or ''}")
+            if r.diagnosis:
+                print(f"    diagnosis: {needs_line(get_statement(r.id), r.diagnosis)}")
+                rl = readings_line(get_statement(r.id), r.diagnosis)
+                if rl:
+                    print(f"    readings: {rl}")
             if r.note:
                 print(f"  {r.id}: {r.note}")
         print(f"  {LEGEND}")
