@@ -122,7 +122,7 @@ def test_same_seed_and_trials_give_identical_verify_json(tmp_path, capsys):
         code = main(["verify", "--statement", "lemma9", "--statement", "theorem7", "--trials", "3000", "--seed", "3",
                      "--out-dir", str(tmp_path / f"ce{k}"), "--json", str(out), "--quiet"])
         assert code == 0
-        d = json.loads(out.read_text())
+        d = json.loads(out.read_text().replace(str(tmp_path / f"ce{k}"), "CE"))  # the folders differ, by design
         for key in ("created", "seconds", "command"):
             d.pop(key, None)
         for r in d["records"]:

@@ -83,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         print("boundcheck: error: out of memory (ask for a smaller run)", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the output went to a pager or `head` that closed early: not an error
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("boundcheck: interrupted", file=sys.stderr)
         return 130

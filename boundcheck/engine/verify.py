@@ -177,14 +177,16 @@ def select(ids: Iterable[str] | None) -> list[str]:
 
 def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budget: float | None = None, seed: int = 0,
            out_dir: str | Path | None = "reports/counterexamples", progress: Callable[[float, str], None] | None = None,
-           reuse: bool = True, diagnosis: bool = True) -> list[Record]:
+           reuse: bool = True, diagnosis: bool = True, on_record: Callable[[Record], None] | None = None
+           ) -> list[Record]:
     """Settle the registry (or ``ids``); one Record per statement.
 
     ``trials``: instances per statement (default each statement's own); ``budget``: an
     optional cap in seconds for the whole run.  A printed statement that is refuted pulls in
     its corrected version.  ``reuse``: re-check the saved counterexamples in ``out_dir`` first.
     ``diagnosis``: for every refuted statement with declared corrections, check every set of
-    them (and every reading) and attach the minimal sets that make it hold."""
+    them (and every reading) and attach the minimal sets that make it hold.  ``on_record`` is
+    called with each record as it is settled (a caller keeps the partial results on Ctrl-C)."""
     if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
         raise ValueError(f"trials must be a positive integer, got {trials!r}")
     if budget is not None and not (isinstance(budget, (int, float)) and budget > 0 and math.isfinite(budget)):
@@ -205,6 +207,8 @@ def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budge
         rec = verify_statement(st, trials=trials, budget=cap, seed=seed, out_dir=out, progress=prog, reuse=reuse)
         log.info("%s: %s (%d trials, worst ratio %s)", i, rec.status, rec.trials, rec.worst_ratio)
         records.append(rec)
+        if on_record is not None:
+            on_record(rec)
         done += _cost(st, trials)
         if progress:
             progress(done, f"{i}: {rec.status}")

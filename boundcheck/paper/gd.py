@@ -57,7 +57,7 @@ _T7_STEP = Correction("step_size", "η = min{1/β, (D/(2ρK))√(B/T)} (η scale
 _ECHO_GAP = dict(cls=CONVEX, method="gd", lhs=E(F(w_out)) - F(w_star),
                  bound=beta * D**2 / (2 * K * T) + 2 * rho * D / sp.sqrt(B * T), default_trials=12288)
 THEOREM7 = register(statement(
-    "theorem7", "Theorem 7", section="4.1", title="Data-echoed GD", **_ECHO_GAP, setting=echoed("printed"),
+    "theorem7", "Theorem 7", kind="theorem", section="4.1", title="Data-echoed GD", **_ECHO_GAP, setting=echoed("printed"),
     printed=r"T outer steps of data-echoed gradient descent, with a step size of η = min{1/β, (ρ/(KD))√(B/T)} and "
             r"K internal steps, produces a point w_out satisfying E[F(w_out)] − F(w*) ≤ βD²/(2KT) + 2ρD/√(BT)",
     params={eta: Defined(sp.Min(1 / beta, rho / (K * D) * sp.sqrt(B / T)))},
@@ -67,7 +67,7 @@ THEOREM7 = register(statement(
     proof_module="theorem7", proof="proofs/theorem7.py",
 ))
 THEOREM7_CORRECTED = register(statement(
-    "theorem7_corrected", "Theorem 7 (corrected)", section="4.1", **_ECHO_GAP, setting=echoed("proof"),
+    "theorem7_corrected", "Theorem 7 (corrected)", kind="theorem", section="4.1", **_ECHO_GAP, setting=echoed("proof"),
     title="Data-echoed GD, step size and average corrected",
     printed=r"η = min{1/β, (D/(2ρK))√(B/T)}, w_out = (1/T)Σ_{t=1}^{T} w_t: E[F(w_out)] − F(w*) ≤ βD²/(2KT) + 2ρD/√(BT)",
     params={eta: Defined(sp.Min(1 / beta, D / (2 * rho * K) * sp.sqrt(B / T)))},

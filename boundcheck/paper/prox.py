@@ -83,7 +83,7 @@ _T10_CORRECTIONS = (
                {"bound": (3 + 1 / K) / sp.sqrt(2) * rho * D / sp.sqrt(B * T) + beta * D**2 / (2 * K * T)}))
 _PROX_ECHO = dict(cls=CONVEX, method="prox", lhs=E(F(w_out)) - F(w_star), default_trials=12288)
 THEOREM10 = register(statement(
-    "theorem10", "Theorem 10", section="4.2", title="Data-echoed prox-GD", **_PROX_ECHO, setting=echoed("printed"),
+    "theorem10", "Theorem 10", kind="theorem", section="4.2", title="Data-echoed prox-GD", **_PROX_ECHO, setting=echoed("printed"),
     printed=r"T outer steps of echoed gradient descent, with a prox parameter of γ = (ρ/D)√(T/B), step size "
             r"η = 1/(β + γ), and K internal steps, produces a point w_out satisfying E[F(w_out)] − F(w^*) ≤ "
             r"√(1 + 1/K)·2ρ‖w_init − w^*‖/√(BT) + β‖w_init − w^*‖²/(2KT).",
@@ -97,7 +97,7 @@ THEOREM10 = register(statement(
     proof_module="theorem10", proof="proofs/theorem10.py",
 ))
 THEOREM10_CORRECTED = register(statement(
-    "theorem10_corrected", "Theorem 10 (corrected)", section="4.2", **_PROX_ECHO, setting=echoed("proof"),
+    "theorem10_corrected", "Theorem 10 (corrected)", kind="theorem", section="4.2", **_PROX_ECHO, setting=echoed("proof"),
     title="Data-echoed prox-GD, average and constant corrected (γ still independent of K)",
     printed=r"γ = (ρ/D)√(2T/B), η = 1/(β+γ), w_pivot,0 = w_0, w_out = (1/T)Σ_{t=1}^{T} w_t: "
             r"E[F(w_out)] − F(w^*) ≤ ((3 + 1/K)/√2)·ρD/√(BT) + βD²/(2KT)",

@@ -49,13 +49,15 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     records = []
     try:
-        records = V.verify(chosen, trials=args.trials, budget=args.budget, seed=args.seed, out_dir=args.out_dir,
-                           progress=lambda d, note: bar.update(d, note), reuse=not args.no_reuse,
-                           diagnosis=not args.no_diagnosis)
+        V.verify(chosen, trials=args.trials, budget=args.budget, seed=args.seed, out_dir=args.out_dir,
+                 progress=lambda d, note: bar.update(d, note), reuse=not args.no_reuse,
+                 diagnosis=not args.no_diagnosis, on_record=records.append)
     except KeyboardInterrupt:
         bar.close()
-        if args.json and records:
+        if args.json and records:  # the statements settled before Ctrl-C, marked as a partial run
             _write(args, records, time.monotonic() - t0, interrupted=True)
+            print(f"boundcheck: partial results ({len(records)} of {len(chosen)} statements) written to {args.json}",
+                  file=sys.stderr)
         raise
     bar.close()
     code = V.exit_code(records)
