@@ -39,7 +39,7 @@ _export("boundcheck.core.stability", "Domain", "StabilityResult", "uniform_stabi
 _export("boundcheck.lang", "statement", "Statement", "register", "unregister", "Evaluation", "ByMethod",
         "Domain", "Interval", "Positive", "Fixed", "Defined", "Integers", "Choice",
         "FunctionClass", "SMOOTH_CONVEX", "CONVEX_QUADRATIC", "LINEAR", "LIPSCHITZ_SMOOTH_CONVEX",
-        "SMOOTH_STRONGLY_CONVEX", "OneBatch", "Neighbours", "Echo", "one_batch", "neighbours", "echoed",
+        "SMOOTH_STRONGLY_CONVEX", "REALISABLE_SMOOTH_CONVEX", "OneBatch", "Neighbours", "Echo", "SGDPaths", "one_batch", "neighbours", "echoed", "sgd_paths",
         "Term", "f", "F", "fbar_last", "E", "norm", "sqnorm", "dot", "absolute", "stability", "by_method", "w",
         "w_init", "w_out", "w_star", "state_init", "state_out", "lam_init", "lam_out", "d_init", "d_out",
         "pivot_init", "pivot_out", "SYMBOLS", "beta", "rho", "eta", "gamma", "lambda_init", "mu", "K", "T", "B", "D",

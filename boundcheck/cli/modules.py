@@ -49,6 +49,10 @@ def load_modules(paths: list[str] | None) -> list[str]:
             if added:
                 sys.path.remove(folder)
         stmts = getattr(mod, "STATEMENTS", None)
+        if stmts is None:  # a test file of @lemma functions: their statements
+            lemmas = [v for v in vars(mod).values() if callable(v) and hasattr(v, "_boundcheck_lemma")]
+            if lemmas:
+                stmts = [f._boundcheck_lemma["func"]() for f in lemmas]
         if stmts is None:
             new = [i for i in REGISTRY if i not in before]
             if not new:

@@ -695,3 +695,32 @@ def mean_grad_fn(family: str, ex: Mapping[str, Any], weights: Any = None) -> Cal
         gr = fam.grad(w, sup)  # (C, E, m, n)
         return (gr * np.asarray(weights)[None, :, :, None]).sum(axis=2)
     return g
+
+
+# --------------------------------------------------------------------------- a minimiser by construction
+#: families whose examples can all be made to attain their minimum at a chosen point w*
+REALISABLE = ("least-squares", "quadratic", "huber", "squared-hinge")
+
+
+def realise(family: str, ex: Mapping[str, Any], w_star: Any) -> dict:
+    """The examples changed so that every one is minimised at ``w_star`` (so f̄ is, with f̄* = f̄(w*)):
+    least squares and Huber y := ⟨x, w*⟩; squared hinge y := ⟨x, w*⟩ + |y| (the residual at w* is
+    ≤ 0, where the loss is flat); a quadratic b := A w*.  The other fields are kept."""
+    if family not in REALISABLE:
+        raise ValueError(f"family {family!r} has no minimiser by construction; realisable: {list(REALISABLE)}")
+    out = dict(ex)
+    if family == "quadratic":
+        A = ex["A"]
+        W = np.asarray(w_star, dtype=object if nm.is_exact(A) or nm.is_exact(w_star) else float)
+        if nm.is_exact(A) or nm.is_exact(W):
+            out["b"] = (np.asarray(A, dtype=object) * W[:, None, None, :]).sum(axis=-1)
+        else:
+            out["b"] = np.einsum("cbij,cj->cbi", A, W)
+        return out
+    r = _dot(ex["x"], w_star)  # (C, B)
+    if family == "squared-hinge":
+        y = ex["y"]
+        out["y"] = r + (np.vectorize(abs, otypes=[object])(y) if nm.is_exact(y) else np.abs(y))
+    else:
+        out["y"] = r
+    return out

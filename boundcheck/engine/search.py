@@ -75,6 +75,7 @@ class SearchResult:
     ties: int = 0
     unchecked: int = 0
     rechecks: int = 0
+    worst_excess: float = -math.inf  # max (LHS − S·RHS)/(size of the terms) over admissible instances (≤ 0 holds)
     stopped_by: str = "trials"
     trials_budget: int = 0
     seed: int = 0
@@ -183,6 +184,8 @@ class _Search:
         with np.errstate(all="ignore"):
             ratio = np.where(ok & (rhs > 0), lhs / np.where(rhs > 0, rhs, 1.0), np.nan)
         sc = np.where(ok, score(lhs, rhs, scale, mag), -np.inf)
+        if np.any(ok):
+            res.worst_excess = max(res.worst_excess, float(np.max(np.where(ok & ~over, sc, -np.inf))))
         viol_idx = np.nonzero(ok & over)[0]
         viol_idx = viol_idx[np.argsort(-sc[viol_idx], kind="stable")]
         for j in map(int, viol_idx):

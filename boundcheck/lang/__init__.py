@@ -7,11 +7,13 @@ and algorithms.  May import: ``boundcheck.core`` and ``boundcheck.outputs``; nev
 content (``boundcheck.paper``), the engine or the CLI.
 """
 from boundcheck.lang.classes import (
-    CONVEX_QUADRATIC, LINEAR, LIPSCHITZ_SMOOTH_CONVEX, SMOOTH_CONVEX, SMOOTH_STRONGLY_CONVEX, FunctionClass,
+    CONVEX_QUADRATIC, LINEAR, LIPSCHITZ_SMOOTH_CONVEX, REALISABLE_SMOOTH_CONVEX, SMOOTH_CONVEX, SMOOTH_STRONGLY_CONVEX,
+    FunctionClass,
 )
 from boundcheck.lang.domains import Choice, Defined, Domain, Fixed, Integers, Interval, Positive, evaluate_expr
 from boundcheck.lang.encoding import ENCODINGS, Encoding, register_encoding
 from boundcheck.lang.settings import Echo, Neighbours, OneBatch, echoed, neighbours, one_batch
+from boundcheck.lang.sgd import SGDPaths, sgd_paths
 from boundcheck.lang.declaration import (
     CLAIM_KINDS, REGISTRY, ByMethod, Evaluation, Statement, register, statement, unregister,
 )
@@ -28,8 +30,9 @@ __all__ = [
     "Domain", "Interval", "Positive", "Fixed", "Defined", "Integers", "Choice", "evaluate_expr",
     # classes
     "FunctionClass", "SMOOTH_CONVEX", "CONVEX_QUADRATIC", "LINEAR", "LIPSCHITZ_SMOOTH_CONVEX", "SMOOTH_STRONGLY_CONVEX",
+    "REALISABLE_SMOOTH_CONVEX",
     # settings
-    "OneBatch", "Neighbours", "Echo", "one_batch", "neighbours", "echoed",
+    "OneBatch", "Neighbours", "Echo", "SGDPaths", "one_batch", "neighbours", "echoed", "sgd_paths",
     # terms
     "Term", "f", "F", "fbar_last", "E", "norm", "sqnorm", "dot", "absolute", "stability", "by_method", "w", "w_init",
     "w_out", "w_star", "state_init", "state_out", "lam_init", "lam_out", "d_init", "d_out", "pivot_init", "pivot_out",

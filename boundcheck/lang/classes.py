@@ -18,7 +18,7 @@ from typing import Sequence
 from boundcheck.core.losses import FAMILIES
 
 __all__ = ["FunctionClass", "SMOOTH_CONVEX", "CONVEX_QUADRATIC", "LINEAR", "LIPSCHITZ_SMOOTH_CONVEX",
-           "SMOOTH_STRONGLY_CONVEX", "FAMILY_GROUPS_OF_CLASSES"]
+           "SMOOTH_STRONGLY_CONVEX", "REALISABLE_SMOOTH_CONVEX", "FAMILY_GROUPS_OF_CLASSES"]
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,15 @@ LINEAR = FunctionClass("linear", ("f(·, ξ) linear",), ("linear",))
 LIPSCHITZ_SMOOTH_CONVEX = FunctionClass(
     "Lipschitz smooth convex", ("f(·, ξ) convex", "f(·, ξ) β-smooth", "f(·, ξ) ρ-Lipschitz"),
     ("linear", "logistic", "huber", "softplus", "pwq-ridge"), pep="lipschitz-smooth-convex")
-#: μ-strongly convex and (β + μ)-smooth: f(·, ξ) + (μ/2)‖w − w*‖² over the families with a realisable minimiser
+#: f̄ = g + (μ/2)‖w − w*‖² with g convex and β-smooth, minimised at w* (so f̄ is μ-strongly convex,
+#: (β + μ)-smooth, with the unique minimiser w*): the families whose minimiser can be placed at w*
 SMOOTH_STRONGLY_CONVEX = FunctionClass(
-    "smooth strongly convex", ("f(·, ξ) μ-strongly convex", "f(·, ξ) β-smooth"),
+    "smooth strongly convex", ("f̄ μ-strongly convex", "f̄ (β + μ)-smooth", "f̄ minimised at w*"),
     ("least-squares", "quadratic", "huber", "squared-hinge"), pep="smooth-strongly-convex", strongly_convex=True)
+#: convex β-smooth families whose minimiser can be placed at a chosen w* (Drori–Teboulle, Nesterov)
+REALISABLE_SMOOTH_CONVEX = FunctionClass(
+    "smooth convex with a minimiser", ("f(·, ξ) convex", "f(·, ξ) β-smooth", "f̄ has a minimiser"),
+    ("least-squares", "quadratic", "huber", "squared-hinge"))
 
 #: named groups of families a user can pass as ``--family`` (e.g. the conjecture probe of Section 6)
 FAMILY_GROUPS_OF_CLASSES = {"quadratics": CONVEX_QUADRATIC.families,

@@ -271,10 +271,9 @@ class Statement:
             if k in doms:
                 s[k] = doms[k].sample(rng)
         s["method"] = doms["method"].sample(rng)
-        if isinstance(self.setting, Echo):
-            s = self.setting.draw_structure(rng, s)
-            if "K" in self.structure:  # a statement's K range wins over the setting's K·T cap
-                s["K"] = min(s["K"], self.structure["K"].hi)
+        s = self.setting.draw_structure(rng, s)
+        if isinstance(self.setting, Echo) and "K" in self.structure:  # a statement's K range wins over the K·T cap
+            s["K"] = min(s["K"], self.structure["K"].hi)
         for k, v in (fixed or {}).items():
             if k not in doms or not doms[k].contains(v):
                 raise ValueError(f"cannot fix {k} = {v!r} for {self.id} (its structure: {sorted(doms)})")

@@ -22,7 +22,8 @@ import numpy as np
 
 from boundcheck.core import numerics as nm
 from boundcheck.core.algorithms import AGDState, accelerated_gradient_descent, gradient_descent, proximal_gradient_descent
-from boundcheck.core.losses import decode_raw, field_axes, get_family, mean_grad_fn, raw_fields, raw_violations, sample_raw
+from boundcheck.core.losses import (decode_raw, field_axes, get_family, mean_grad_fn, raw_fields, raw_violations, realise,
+                                    sample_raw)
 from boundcheck.core.stability import closed_form_sup, domain_radii, rho_over_domain
 from boundcheck.lang import expectation as ex_
 from boundcheck.lang.domains import Integers, evaluate_expr
@@ -165,6 +166,10 @@ class Setting:
     def structure_domains(self) -> dict[str, Any]:
         return {"n": Integers(1, 50, tiers=((0.5, 3), (0.3, 10))), "K": Integers(1, 100), "B": Integers(1, 8, "uniform")}
 
+    def draw_structure(self, rng: np.random.Generator, structure: dict) -> dict:
+        """Adjust a drawn structure to what the setting can enumerate (default: unchanged)."""
+        return structure
+
     def needs_ok(self, needs: frozenset) -> list[str]:
         """Atoms a term needs that this setting does not provide."""
         have = self.provides()
@@ -209,9 +214,22 @@ def _vec_spec(spec: Mapping[str, Any], field: str, default: Any) -> Any:
 class OneBatch(Setting):
     """K steps of the inner method on one batch objective f̄_ξ (B examples); free w*.
 
-    Points: w_init, w_out, w_star, w(j) (inner iterate j); states: state_init/state_out."""
+    Points: w_init, w_out, w_star, w(j) (inner iterate j); states: state_init/state_out.
+
+    ``comparator="minimizer"``: w* is a minimiser of f̄ by construction (every example is
+    realised with its minimum at w*, :func:`boundcheck.core.losses.realise`), so f(w_star) is f̄*
+    and ‖w_init − w_star‖ the distance to a minimiser (Drori–Teboulle, Nesterov).  A function class
+    with ``strongly_convex`` adds (μ/2)‖w − w*‖² to f̄ (parameter ``mu``): f̄ is then μ-strongly
+    convex with the unique minimiser w* (β stays the smoothness of the convex part: f̄ is
+    (β + μ)-smooth)."""
+
+    comparator: str = "free"
 
     name = "one-batch"
+
+    def __post_init__(self) -> None:
+        if self.comparator not in ("free", "minimizer"):
+            raise ValueError(f"OneBatch comparator must be 'free' or 'minimizer', got {self.comparator!r}")
 
     def provides(self) -> set[str]:
         return {"point:w_init", "point:w_out", "point:w_star", "f"} | {f"point:w[{j}]" for j in range(-200, 201)}
@@ -244,14 +262,22 @@ class OneBatch(Setting):
         rex = _strip("ex.", raw)
         viol = raw_violations(fam_name, rex)
         ex = decode_raw(fam_name, rex)
+        w0, ws = raw["w0"], raw["ws"]
+        if self.comparator == "minimizer" or st.cls.strongly_convex:
+            ex = realise(fam_name, ex, ws)
         exact = nm.is_exact(raw["w0"])
         b, _ = cand_constants(fam_name, ex, 0.0)
         env = st.base_env(structure, {"beta": safe_beta(b, exact)})
         st.decode_params(structure, raw, env, viol)
-        w0, ws = raw["w0"], raw["ws"]
         vectors = _free_vectors(st, m, raw, w0)
         s0 = _method_state(m, env, vectors, w0, (w0.shape[0],))
         grad = mean_grad_fn(fam_name, ex)
+        value = lambda w_: fam.mean_value(w_, {k: v[:, None] for k, v in ex.items()})  # noqa: E731
+        if st.cls.strongly_convex:  # f̄ + (μ/2)‖w − w*‖²: μ-strongly convex, minimised at w*
+            mu_c = np.reshape(env["mu"], (-1, 1))
+            base_grad, base_value = grad, value
+            grad = lambda w_: base_grad(w_) + mu_c * (w_ - ws)  # noqa: E731
+            value = lambda w_: base_value(w_) + np.reshape(env["mu"], (-1, 1)) * ((w_ - ws[:, None]) ** 2).sum(axis=-1) / 2  # noqa: E731
         r = METHODS[m].run(w0, s0, grad, K)
         pts = {"w_init": w0[:, None], "w_out": r.w_out[:, None], "w_star": ws[:, None]}
         its = r.iterates
@@ -259,8 +285,7 @@ class OneBatch(Setting):
         for j, x in enumerate(its):
             pts[f"w[{j}]"] = x[:, None]
         states = _lift_states({"init": _state_fields(m, s0), "out": _state_fields(m, r.s_out)})
-        ctx = EvalContext(env=env, C=w0.shape[0], exact=exact, method=m, points=pts, states=states,
-                          objective=lambda w_: fam.mean_value(w_, {k: v[:, None] for k, v in ex.items()}))
+        ctx = EvalContext(env=env, C=w0.shape[0], exact=exact, method=m, points=pts, states=states, objective=value)
         ctx.violations = viol
         return ctx
 
@@ -513,9 +538,10 @@ def _weighted_value(family: str, w: Any, support: Mapping[str, Any], weights: An
     return (v * weights[None]).sum(axis=2)
 
 
-def one_batch() -> OneBatch:
-    """K steps of the inner method on one batch objective (Lemmas 5, 8, 11)."""
-    return OneBatch()
+def one_batch(comparator: str = "free") -> OneBatch:
+    """K steps of the inner method on one batch objective (Lemmas 5, 8, 11); ``comparator="minimizer"``
+    makes w* a minimiser of the batch objective by construction."""
+    return OneBatch(comparator)
 
 
 def neighbours(batch: str = "examples", sup: str = "closed-form") -> Neighbours:
