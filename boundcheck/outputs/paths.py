@@ -22,12 +22,27 @@ def _nearest_existing(p: Path) -> Path:
     return q
 
 
+def _writable(d: Path) -> bool:
+    """A file can be created in ``d`` (probed with a temporary file that is removed at once:
+    ``os.access`` says yes to root even on read-only virtual file systems such as /sys)."""
+    import tempfile
+    if not os.access(d, os.W_OK | os.X_OK):
+        return False
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".boundcheck-probe-", dir=d)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(tmp)
+    return True
+
+
 def _check_chain(p: Path, what: str) -> None:
     """Every existing component above ``p`` is a directory, and the nearest one is writable."""
     anc = _nearest_existing(p.parent if str(p.parent) else Path("."))
     if not anc.is_dir():
         raise ValueError(f"{what} {p}: {anc} is not a directory")
-    if not os.access(anc, os.W_OK | os.X_OK):
+    if not _writable(anc):
         raise ValueError(f"{what} {p}: the directory {anc} is not writable")
 
 
@@ -46,7 +61,7 @@ def check_output_file(path: str | os.PathLike, *, option: str = "output", suffix
             raise ValueError(f"{what} {p} exists and is not a regular file")
         if not os.access(p, os.W_OK):
             raise ValueError(f"{what} {p} is not writable")
-        if not os.access(p.parent if str(p.parent) else Path("."), os.W_OK | os.X_OK):
+        if not _writable(p.parent if str(p.parent) else Path(".")):
             raise ValueError(f"{what} {p}: the directory {p.parent} is not writable")
         return p
     _check_chain(p, what)
@@ -59,7 +74,7 @@ def check_output_dir(path: str | os.PathLike, *, option: str = "output directory
     if p.exists():
         if not p.is_dir():
             raise ValueError(f"{option} {p} exists and is not a directory")
-        if not os.access(p, os.W_OK | os.X_OK):
+        if not _writable(p):
             raise ValueError(f"{option} {p} is not writable")
         return p
     _check_chain(p, option)
