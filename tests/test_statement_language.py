@@ -183,3 +183,15 @@ def test_pinned_counterexample_files_replay(default_verify):
         if status == "refuted":
             out = replay(default_verify[sid].counterexample)
             assert out["still_counterexample"], sid
+
+
+def test_quadratic_counterexample_replays_exactly_as_written(tmp_path, capsys):
+    """Issue 15 item 13: a counterexample on the quadratic family failed replay's PSD check after
+    float rounding of the Hessian.  Hessians are stored as factors (A = LLᵀ, convex by
+    construction in every arithmetic), and the saved floats are the ones the re-check used."""
+    code = main(["search", "lemma6", "--family", "quadratic", "--scale", "0.98", "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    (f,) = tmp_path.glob("lemma6-*.json")
+    saved = json.loads(f.read_text())
+    assert "ex.L" in saved["params"] and "ex.A" not in saved["params"]
+    assert main(["replay", str(f)]) == 0
