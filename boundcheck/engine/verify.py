@@ -19,7 +19,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from boundcheck.engine.database import ExampleDatabase
 from boundcheck.engine.diagnosis import diagnose
@@ -195,7 +195,6 @@ def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budge
     out = Path(out_dir) if out_dir is not None else None
     records = []
     t0 = time.monotonic()
-    total = sum(_cost(REGISTRY[i], trials) for i in chosen) or 1
     done = 0
     for k, i in enumerate(chosen):
         st = REGISTRY[i]

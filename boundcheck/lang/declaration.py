@@ -36,7 +36,7 @@ from boundcheck.core.losses import FAMILIES, is_legacy
 from boundcheck.lang.classes import FunctionClass
 from boundcheck.lang.designs import DESIGNS
 from boundcheck.lang.domains import Choice, Domain, Fixed, Integers, as_domain, evaluate_expr
-from boundcheck.lang.settings import METHODS, STATE_SCALARS, STATE_VECTORS, Echo, Setting, raw_name
+from boundcheck.lang.settings import METHODS, STATE_SCALARS, Echo, Setting, raw_name
 from boundcheck.lang.symbols import SYMBOLS, hypothesis_text
 from boundcheck.lang.terms import Term, as_term
 

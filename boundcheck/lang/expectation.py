@@ -14,7 +14,7 @@ array axis, no Python loop per sequence), which gives
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 

@@ -317,6 +317,40 @@ def _free_vectors(st: Any, method: str, raw: dict, w0: Any, lead_axis: bool = Fa
     return out
 
 
+def neighbour_examples(rng: np.random.Generator, fam: str, C: int, B: int, n: int, K: int) -> tuple[dict, dict]:
+    """Raw examples of a batch and of the example that replaces example 0 in its neighbour: half
+    the draws take the antipode of example 0 (the worst case for linear terms)."""
+    ex = _draw_batch(rng, fam, (C, B), n, K)
+    rep = sample_raw(fam, rng, (C, 1), n) if fam != "pwq-ridge" else get_family(fam).sample(rng, (C, 1), n, windows=K)
+    for k in rep:
+        flip = (rng.random(C) < 0.5).reshape((C,) + (1,) * (rep[k].ndim - 1))
+        anti = ex[k][:, :1] if k in ("A", "L", "c", "h", "kappa") else -ex[k][:, :1]
+        rep[k] = np.where(flip, anti, rep[k] * np.abs(ex[k][:, :1]).mean())
+    return ex, rep
+
+
+def decode_neighbours(st: Any, structure: dict, raw: dict) -> tuple[dict, dict, dict, dict, bool]:
+    """(ξ, ξ', violations, env, exact): the decoded batch and its neighbour, the class's hypotheses
+    on both, β over both, and every parameter decoded."""
+    fam_name = structure["family"]
+    rex, rrep = _strip("ex.", raw), _strip("rep.", raw)
+    viol = raw_violations(fam_name, rex)
+    for k, v in raw_violations(fam_name, rrep).items():
+        viol[f"{k} (replacement)"] = v
+    ex, rep = decode_raw(fam_name, rex), decode_raw(fam_name, rrep)
+    ex2 = {}
+    for k, v in ex.items():
+        v2 = v.copy()
+        v2[:, 0] = rep[k][:, 0]
+        ex2[k] = v2
+    exact = nm.is_exact(raw["w0"])
+    b1, _ = cand_constants(fam_name, ex, 0.0)
+    b2, _ = cand_constants(fam_name, ex2, 0.0)
+    env = st.base_env(structure, {"beta": safe_beta(np.maximum(b1, b2), exact)})
+    st.decode_params(structure, raw, env, viol)
+    return ex, ex2, viol, env, exact
+
+
 @dataclass(frozen=True)
 class Neighbours(Setting):
     """Two runs from the same (w_init, s_init) on batches ξ, ξ' that differ in example 0.
@@ -359,13 +393,7 @@ class Neighbours(Setting):
     def sample_raw(self, st: Any, rng: np.random.Generator, C: int, structure: dict) -> dict:
         n, fam = structure["n"], structure["family"]
         B = structure["B"] if self.batch == "examples" else 2
-        ex = _draw_batch(rng, fam, (C, B), n, structure["K"])
-        rep = sample_raw(fam, rng, (C, 1), n) if fam != "pwq-ridge" else \
-            get_family(fam).sample(rng, (C, 1), n, windows=structure["K"])
-        for k in rep:  # the replacement: often the antipode of example 0 (worst case for linear terms)
-            flip = (rng.random(C) < 0.5).reshape((C,) + (1,) * (rep[k].ndim - 1))
-            anti = ex[k][:, :1] if k in ("A", "L", "c", "h", "kappa") else -ex[k][:, :1]
-            rep[k] = np.where(flip, anti, rep[k] * np.abs(ex[k][:, :1]).mean())
+        ex, rep = neighbour_examples(rng, fam, C, B, n, structure["K"])
         raw = {**_prefixed("ex.", ex), **_prefixed("rep.", rep)}
         w0 = _logu(rng, C, -3, 1) * rng.standard_normal((C, n))
         raw["w0"] = w0
@@ -386,21 +414,7 @@ class Neighbours(Setting):
 
     def evaluate(self, st: Any, structure: dict, raw: dict) -> EvalContext:
         fam_name, m, K, B = structure["family"], structure["method"], structure["K"], structure["B"]
-        rex, rrep = _strip("ex.", raw), _strip("rep.", raw)
-        viol = raw_violations(fam_name, rex)
-        for k, v in raw_violations(fam_name, rrep).items():
-            viol[f"{k} (replacement)"] = v
-        ex, rep = decode_raw(fam_name, rex), decode_raw(fam_name, rrep)
-        ex2 = {}
-        for k, v in ex.items():
-            v2 = v.copy()
-            v2[:, 0] = rep[k][:, 0]
-            ex2[k] = v2
-        exact = nm.is_exact(raw["w0"])
-        b1, _ = cand_constants(fam_name, ex, 0.0)
-        b2, _ = cand_constants(fam_name, ex2, 0.0)
-        env = st.base_env(structure, {"beta": safe_beta(np.maximum(b1, b2), exact)})
-        st.decode_params(structure, raw, env, viol)
+        ex, ex2, viol, env, exact = decode_neighbours(st, structure, raw)
         w0 = raw["w0"]
         vectors = _free_vectors(st, m, raw, w0)
         s0 = _method_state(m, env, vectors, w0, (w0.shape[0],))

@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from boundcheck.core import numerics as nm
-from boundcheck.core.losses import decode_raw, get_family, raw_violations, sample_raw
+from boundcheck.core.losses import get_family
 from boundcheck.lang.domains import Integers
 from boundcheck.lang.instances import cand_constants, norm
-from boundcheck.lang.settings import METHODS, EvalContext, Setting, _draw_batch, _logu, _prefixed, _strip, safe_beta
+from boundcheck.lang.settings import (METHODS, EvalContext, Setting, _logu, _prefixed, decode_neighbours,
+                                      neighbour_examples)
 
 __all__ = ["SGDPaths", "sgd_paths", "MAX_PATHS"]
 
@@ -56,12 +57,7 @@ class SGDPaths(Setting):
 
     def sample_raw(self, st: Any, rng: np.random.Generator, C: int, structure: dict) -> dict:
         n, B, fam = structure["n"], structure["B"], structure["family"]
-        ex = _draw_batch(rng, fam, (C, B), n, structure["K"])
-        rep = sample_raw(fam, rng, (C, 1), n)
-        for k in rep:  # the replacement: often the antipode of example 0 (worst case for linear terms)
-            flip = (rng.random(C) < 0.5).reshape((C,) + (1,) * (rep[k].ndim - 1))
-            anti = ex[k][:, :1] if k in ("A", "L") else -ex[k][:, :1]
-            rep[k] = np.where(flip, anti, rep[k] * np.abs(ex[k][:, :1]).mean())
+        ex, rep = neighbour_examples(rng, fam, C, B, n, structure["K"])
         raw = {**_prefixed("ex.", ex), **_prefixed("rep.", rep)}
         raw["w0"] = _logu(rng, C, -3, 1) * rng.standard_normal((C, n))
         return raw
@@ -71,17 +67,7 @@ class SGDPaths(Setting):
         if B ** T > MAX_PATHS:
             raise ValueError(f"B^T = {B ** T} sample paths exceed the enumeration limit {MAX_PATHS}")
         fam = get_family(fam_name)
-        rex, rrep = _strip("ex.", raw), _strip("rep.", raw)
-        viol = raw_violations(fam_name, rex)
-        ex, rep = decode_raw(fam_name, rex), decode_raw(fam_name, rrep)
-        ex2 = {k: v.copy() for k, v in ex.items()}
-        for k in ex2:
-            ex2[k][:, 0] = rep[k][:, 0]
-        exact = nm.is_exact(raw["w0"])
-        b1, _ = cand_constants(fam_name, ex, 0.0)
-        b2, _ = cand_constants(fam_name, ex2, 0.0)
-        env = st.base_env(structure, {"beta": safe_beta(np.maximum(b1, b2), exact)})
-        st.decode_params(structure, raw, env, viol)
+        ex, ex2, viol, env, exact = decode_neighbours(st, structure, raw)
         w0 = raw["w0"]
         C, E = w0.shape[0], B ** T
         paths = np.array([[(e // B ** t) % B for t in range(T)] for e in range(E)], dtype=int)  # (E, T)

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_dir(args.out_dir, option="--out-dir")
     user_ids = load_modules(args.module)
     from boundcheck.engine import verify as V
-    from boundcheck.outputs import Progress, files, format_table
+    from boundcheck.outputs import Progress, format_table
     ids = args.statement or (user_ids if args.module else None)
     chosen = V.select(ids)  # unknown ids fail here, before any work
     quiet = getattr(args, "quiet", False)
