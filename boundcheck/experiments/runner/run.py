@@ -415,11 +415,19 @@ def run_grid(
     population: bool = False,
     progress: Callable[[float], None] | None = None,
     budget_bytes: float = 96e6,
+    max_runs: int | None = None,
+    scheduler: Any = None,
 ) -> RunResult:
     """``run_batch`` over any number of runs: blocks of similar B under a memory budget.
 
-    Each block is one array program; results come back in the order of the runs.
+    Each block (at most ``max_runs`` runs) is one array program and one unit of work for
+    ``scheduler`` (a ``boundcheck.parallel`` scheduler; default in-process).  A run's result
+    depends only on the run and its block, and the blocks are a function of the runs, so
+    every scheduler gives the same numbers.  Results come back in the order of the runs.
     """
+    from boundcheck.parallel import InProcess
+
+    sched = scheduler if scheduler is not None else InProcess()
     be = get_backend(backend, device)
     R = _lengths(B, K, T, eta, gamma, seed)
     B_ = _as_int_array("B", B, R)
@@ -432,21 +440,29 @@ def run_grid(
     itemsize = 8 if dtype == "float64" else 4
     blocks = plan_blocks(np.ones_like(B_) if population else B_, n, itemsize=itemsize, budget_bytes=budget_bytes,
                          fresh=None if population else K_ == 1)
+    if max_runs is not None:  # finer units for a scheduler: split blocks, keeping their B order
+        blocks = [b[i:i + max_runs] for b in blocks for i in range(0, len(b), max_runs)]
     costs = np.array([float(np.sum(K_[b] * T_[b])) * float(B_[b].max()) for b in blocks])
     total = float(costs.sum()) or 1.0
-    done = 0.0
-    parts = []
-    for b, c in zip(blocks, costs):
-        cb = None
+    units = [{"B": B_[b], "K": K_[b], "T": T_[b], "eta": eta_[b], "gamma": None if gam_ is None else gam_[b],
+              "seed": seed_[b]} for b in blocks]
+    opts = {"w0": w0, "backend": be.name, "device": be.device, "dtype": dtype, "record": record,
+            "record_t": record_t, "population": population}
+    done = [0.0]
+    in_process = sched.kind == "in-process"
+    if in_process and progress is not None:  # fine-grained progress from inside each block
+        for u, c in zip(units, costs):
+            u["_progress"] = (lambda f, c=c: progress((done[0] + f * c) / total))
+
+    def on_result(i: int, _r: Any) -> None:
+        done[0] += costs[i]
         if progress is not None:
-            base = done
-            cb = (lambda f, base=base, c=c: progress((base + f * c) / total))
-        parts.append((b, run_batch(problem, method, B=B_[b], K=K_[b], T=T_[b], eta=eta_[b],
-                                   gamma=None if gam_ is None else gam_[b], seed=seed_[b], w0=w0,
-                                   backend=be, dtype=dtype, record=record, record_t=record_t,
-                                   population=population,
-                                   progress=cb)))
-        done += c
+            progress(done[0] / total)
+
+    results = sched.map(_grid_unit, units, args=(problem, method, opts), on_result=on_result,
+                        describe=lambda u: f"{len(u['B'])} runs, B {int(u['B'].min())}..{int(u['B'].max())}",
+                        label="runs")
+    parts = list(zip(blocks, results))
     Tmax = int(T_.max())
 
     def cat(attr: str, width: int | None = None) -> np.ndarray | None:
@@ -470,7 +486,15 @@ def run_grid(
         seconds=sum(r.seconds for _, r in parts), work=sum(r.work for _, r in parts),
         padded_work=sum(r.padded_work for _, r in parts), blocks=len(parts),
         backend=be.name, device=be.device, dtype=dtype,
+        info={"scheduler": sched.describe(), "units": len(parts)},
     )
+
+
+def _grid_unit(unit: dict, problem: Any, method: str, opts: dict) -> RunResult:
+    """One block of ``run_grid`` (what a worker runs)."""
+    u = dict(unit)
+    prog = u.pop("_progress", None)
+    return run_batch(problem, method, **u, **opts, progress=prog)
 
 
 # ============================================================================ reference data
