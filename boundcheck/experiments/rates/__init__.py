@@ -35,7 +35,6 @@ sizes, bounds, Table 2), ``fits`` (t intervals, exponents with ``scipy.stats.boo
 """
 from __future__ import annotations
 
-from dataclasses import fields  # noqa: F401  (the CLI lists the --grid keys with rates.fields(rates.Grid))
 
 from boundcheck.experiments.rates.fits import fit_exponent, mean_ci
 from boundcheck.experiments.rates.grid import (LOGISTIC_MAX_N, PRESETS, PROBLEM_KINDS, Grid, grid_fields, make_problem,
