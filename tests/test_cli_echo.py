@@ -10,6 +10,9 @@ import pytest
 from boundcheck.cli.commands.echo import echo_run
 from boundcheck.core.problems import get_problem
 from boundcheck.cli.app import main
+from boundcheck.outputs.files import load
+
+ENVELOPE = ("format", "version", "boundcheck", "python", "created", "kind", "command")
 
 SMALL = ["--dim", "3", "-B", "4", "-K", "2", "-T", "3"]
 
@@ -46,7 +49,9 @@ def test_echo_prints_a_table_and_writes_json(method, output, capsys, tmp_path):
         assert all(math.isfinite(float(v)) for v in cells[2:])
     assert lines[-1].startswith(f"output ({output}): F(w_out) - F* = ")
 
-    data = json.loads(path.read_text())
+    data = load(path, "echo")  # a boundcheck/echo file, read by the one loader
+    assert data["command"] == "echo" and data["format"] == "boundcheck/echo"
+    data = {k: v for k, v in data.items() if k not in ENVELOPE}
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]  # atomic write: no temp file left
     assert data["method"] == method and data["problem"] == "linreg" and data["output"] == output
     assert (data["n"], data["B"], data["K"], data["T"], data["seed"]) == (3, 4, 2, 3, 0)
@@ -84,7 +89,7 @@ def test_echo_options(capsys, tmp_path):
     rc, out, _ = _run(capsys, "echo", "--method", "prox", "--problem", "quadratic-ball", *SMALL,
                       "--eta", "0.1", "--gamma", "0.5", "--seed", "3", "--json", str(tmp_path / "q.json"))
     assert rc == 0 and out.startswith("prox on quadratic-ball (n=3, B=4, K=2, T=3, η=0.1, γ=0.5, seed=3)")
-    data = json.loads((tmp_path / "q.json").read_text())
+    data = {k: v for k, v in load(tmp_path / "q.json", "echo").items() if k not in ENVELOPE}
     assert data["eta"] == 0.1 and data["gamma"] == 0.5 and data["seed"] == 3
     assert all(g >= -1e-12 for g in data["gap"])  # F* over the ball is the minimum over the ball
     # same seed, same run
@@ -101,6 +106,15 @@ def test_echo_options(capsys, tmp_path):
     (["echo", "--eta", "0"], "eta must be > 0"),
     (["echo", "--eta", "nan"], "eta must be finite"),
     (["echo", "--method", "prox", "--gamma", "-1"], "gamma must be >= 0"),
+    (["echo", "--method", "prox", "--gamma", "nan"], "gamma must be finite"),
+    (["echo", "-T", "100000000"], "would keep about"),
+    (["echo", "-B", "100000000"], "would keep about"),
+    (["echo", "--dim", "1000000"], "at most n = 10000"),
+    (["echo", "--gamma", "0.5"], "--gamma is the prox parameter; it does not apply to --method gd"),
+    (["echo", "--method", "agd", "--gamma", "0.5"], "does not apply to --method agd"),
+    (["echo", "--method", "agd", "--average", "proof"], "agd outputs the final iterate"),
+    (["echo", "--json", "/sys/x.json"], "cannot write in /sys"),
+    (["echo", "--json", "/etc/passwd/x.json"], "/etc/passwd is not a directory"),
 ])
 def test_value_errors_become_one_line_and_exit_2(argv, needle, capsys):
     rc, out, err = _run(capsys, *argv)
@@ -114,8 +128,36 @@ def test_unwritable_json_path_is_a_clean_error(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     rc, out, err = _run(capsys, "echo", *SMALL, "--json", str(blocker / "sub" / "run.json"))
-    assert rc == 2 and err.count("\n") == 1 and "cannot create output directory" in err
+    assert rc == 2 and err.count("\n") == 1 and "is not a directory" in err and out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+    rc, out, err = _run(capsys, "echo", *SMALL, "--json", str(tmp_path))  # an existing directory
+    assert rc == 2 and err.count("\n") == 1 and "is a directory" in err and out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # no temp file left in the parent
+
+
+@pytest.mark.parametrize("eta, needle", [("100", "diverged: F(w_t) − F* ="), ("1e308", "iterates overflowed")])
+def test_divergence_is_warned_about_and_stops_with_a_clear_message(capsys, tmp_path, eta, needle):
+    """Issue 15 item 7: η > 1/β is warned about; a diverging run stops (exit 2) instead of printing
+    1e163 with exit 0, and writes nothing."""
+    rc, out, err = _run(capsys, "echo", "--eta", eta, "--json", str(tmp_path / "x.json"))
+    lines = err.strip().splitlines()
+    assert rc == 2 and out == "" and len(lines) == 2
+    assert lines[0].startswith("boundcheck: warning: η = ") and "> 1/β" in lines[0]
+    assert lines[1].startswith("boundcheck: error: ") and needle in lines[1]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_large_step_that_converges_only_warns(capsys):
+    rc, out, err = _run(capsys, "echo", "--eta", "0.3")
+    assert rc == 0 and err.count("\n") == 1 and "warning: η = 0.3 > 1/β" in err
+
+
+def test_command_lists_match_the_library():
+    """The parser's choices are written out (boundcheck --help imports no numerics): keep them equal."""
+    from boundcheck.cli.commands import echo
+    from boundcheck.core.algorithms import METHODS
+    from boundcheck.core.problems import PROBLEMS
+    assert echo.METHODS == tuple(sorted(METHODS)) and echo.PROBLEMS == tuple(sorted(PROBLEMS))
 
 
 @pytest.mark.parametrize("argv", [["echo", "--method", "sgd"], ["echo", "--problem", "nope"],

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import io
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from boundcheck.experiments import data
-from boundcheck.experiments.data import DataError, FILES, load_covtype, load_mnist, parse_libsvm, read_idx, verify_file
+from boundcheck.experiments.data import DataError, FILES, load_covtype, load_mnist, read_idx, read_libsvm, verify_file
 
 SHARED = data.default_data_dir()
 needs_data = pytest.mark.skipif(SHARED is None or not (SHARED / "mnist").is_dir(),
@@ -73,14 +72,18 @@ def test_unknown_names():
 
 
 # ----------------------------------------------------------------------------- parsers
-def test_parse_libsvm_small():
-    X, y = parse_libsvm(b"2 1:0.5 3:1 \n1 2:0.25 \n1\n", 3)
+def test_read_libsvm_small(tmp_path):
+    """sklearn's parser, 1-based indices, dense output; malformed text is a DataError."""
+    X, y = read_libsvm(io.BytesIO(b"2 1:0.5 3:1 \n1 2:0.25 \n1\n"), 3)
     np.testing.assert_array_equal(y, [2, 1, 1])
     np.testing.assert_array_equal(X, [[0.5, 0, 1], [0, 0.25, 0], [0, 0, 0]])
-    with pytest.raises(DataError):
-        parse_libsvm(b"1 4:1\n", 3)
-    with pytest.raises(DataError):
-        parse_libsvm(b"", 3)
+    import bz2
+    p = tmp_path / "x.libsvm.bz2"
+    p.write_bytes(bz2.compress(b"1 2:0.75\n2 1:1\n"))  # compressed files are read by name
+    np.testing.assert_array_equal(read_libsvm(str(p), 2)[0], [[0, 0.75], [1, 0]])
+    for bad in (b"1 4:1\n", b"", b"1 0:1\n", b"x 1:1\n"):
+        with pytest.raises(DataError):
+            read_libsvm(io.BytesIO(bad), 3)
 
 
 def test_read_idx_roundtrip(tmp_path):
@@ -129,28 +132,63 @@ def test_covtype_libsvm_and_sklearn_agree():
 # ----------------------------------------------------------------------------- download (on request only)
 @needs_data
 def test_download_verifies_and_never_keeps_bad_bytes(tmp_path):
-    good = {f.urls[0]: SHARED / rel for rel, f in FILES.items() if f.urls}
+    """Downloads go through pooch.retrieve with the known sha256; a pooch downloader that serves
+    the shared copies (a local mirror) stands in for the network."""
+    good = {u: SHARED / rel for rel, f in FILES.items() for u in f.urls}
+    seen = []
 
-    def opener(url):
-        return open(good[url], "rb")
+    def mirror(url, output_file, pooch_obj):
+        seen.append(url)
+        shutil.copyfile(good[url], output_file)
 
-    got = data.download_files(tmp_path, "mnist-test", opener=opener)
+    got = data.download_files(tmp_path, "mnist-test", downloader=mirror)
     assert [p.name for p in got] == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
     assert load_mnist(tmp_path, split="test").n == 10000
+    assert len(seen) == 2
+    data.download_files(tmp_path, "mnist-test", downloader=mirror)  # offline first: present and valid
+    assert len(seen) == 2
 
-    def bad_opener(url):
-        return io.BytesIO(b"not the file")
+    def bad(url, output_file, pooch_obj):
+        with open(output_file, "wb") as fh:
+            fh.write(b"not the file")
 
     d2 = tmp_path / "bad"
-    with pytest.raises(DataError, match="could not download"):
-        data.download_files(d2, "covtype", opener=bad_opener)
+    with pytest.raises(DataError, match="could not download.*covtype.*sha256"):
+        data.download_files(d2, "covtype", downloader=bad)
     assert not any(p.is_file() for p in d2.rglob("*"))
 
 
 def test_no_silent_download(tmp_path, monkeypatch):
+    import pooch
+
     def boom(*a, **k):
         raise AssertionError("network used without --download")
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", boom)
-    with pytest.raises(DataError):
+    monkeypatch.setattr(pooch, "retrieve", boom)
+    with pytest.raises(DataError, match="--download"):
         load_mnist(tmp_path)
+
+
+def test_one_cache_root(tmp_path, monkeypatch):
+    """--cache DIR (the argument) beats $BOUNDCHECK_CACHE, which beats the user cache; decoded data
+    go to <root>/data and downloads without a data dir to <root>/datasets."""
+    monkeypatch.setenv("BOUNDCHECK_CACHE", str(tmp_path / "env"))
+    assert data.cache_root() == tmp_path / "env" and data.cache_root(tmp_path / "opt") == tmp_path / "opt"
+    monkeypatch.delenv("BOUNDCHECK_CACHE")
+    import pooch
+    assert data.cache_root() == pooch.os_cache("boundcheck")
+    monkeypatch.setenv("BOUNDCHECK_DATA", "")
+    monkeypatch.setattr(data, "_repo_shared_data", lambda: tmp_path / "nowhere")
+    assert data.resolve_data_dir(None, tmp_path / "c") == tmp_path / "c" / "datasets"
+    with pytest.raises(DataError, match=str(tmp_path / "c" / "datasets")):
+        data.load_dataset("mnist", cache=tmp_path / "c")
+
+
+@needs_data
+def test_covtype_decoded_once_into_the_cache_root(tmp_path):
+    a = load_covtype(SHARED, cache=tmp_path / "root")
+    (npz,) = (tmp_path / "root" / "data").glob("covtype-libsvm-*.npz")
+    npz.write_bytes(b"garbage")  # a corrupt cache is rebuilt, not trusted
+    b = load_covtype(SHARED, cache=tmp_path / "root")
+    np.testing.assert_array_equal(a.X, b.X)
+    assert npz.stat().st_size > 1e8

@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from boundcheck.core import algorithms as alg
 from boundcheck.experiments.data import Dataset, default_data_dir
-from boundcheck.experiments.figures import SweepConfig, _VERSION, _EvalCV, _Kernel, _Ops, _batch_indices, _value_grad, agreement, certified_optimum, full_loss, lr_grid, make_figures, quick_config, run_column, sweep
+from boundcheck.experiments.figures import (SweepConfig, agreement, certified_optimum, full_loss, lr_grid, make_figures,
+                                            quick_config, run_column, sweep)
+from boundcheck.experiments.figures.kernel import _batch_indices, _EvalCV, _Kernel, _Ops
+from boundcheck.experiments.figures.objective import _value_grad
+from boundcheck.experiments.figures.optimum import CACHE_VERSION as _VERSION
 from boundcheck.core.losses import batch_objective
+from boundcheck.outputs.files import load
 
 
 def _binary(n=400, d=6, seed=0, noise=1.0) -> Dataset:
@@ -131,46 +134,53 @@ def test_certified_optimum_rejects_bad_l2():
 
 
 # ----------------------------------------------------------------------------- kernel = Algorithm 1
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 2e-4)])
 @pytest.mark.parametrize("l2", [0.0, 0.02])
 @pytest.mark.parametrize("make", [_binary, _multi])
-def test_kernel_matches_reference_echo(make, l2):
-    """The batched kernel takes exactly the steps of Algorithm 1 with GD (reference echo);
-    with λ > 0 the inner objective of each batch is f̄_ξ + (λ/2)‖w‖²."""
+def test_kernel_matches_reference_echo(make, l2, dtype, rtol):
+    """The batched kernel takes exactly the steps of Algorithm 1 with GD, as ``core.algorithms``
+    defines them (``echo`` with ``gradient_descent``): one definition of the update.  The batch
+    gradient handed to the reference is the full-data gradient of a one-batch data set (with
+    λ > 0 the inner objective of each batch is f̄_ξ + (λ/2)‖w‖²)."""
     ds = make()
     lrs = np.array([0.1, 0.5, 2.0])
     S, B, K, T = 2, 7, 3, 4
     opt = certified_optimum(ds, l2=l2, use_cache=False)
-    kern = _Kernel(ds, _Ops("cpu", "float64"), lrs, S, _EvalCV(ds, opt, None))
+    kern = _Kernel(ds, _Ops("cpu", dtype), lrs, S, _EvalCV(ds, opt, None))
     idx = np.stack([_batch_indices(s, B, ds.n, 0, T) for s in range(S)], axis=1)  # (T, S, B)
     for t in range(T):
         kern.batch(idx[t])
         for _ in range(K):
             kern.step()
+    gd = alg.gradient_descent()
     for s in range(S):
+        batches = []
+        for t in range(T):
+            sub = Dataset("b", ds.X[idx[t, s]], ds.y[idx[t, s]], ds.loss, ds.n_classes, ds.intercept)
+            batches.append(lambda w, sub=sub: _value_grad(sub, w, l2=l2)[1])
         for c, lr in enumerate(lrs):
-            got = kern.params(s, c)
-            if l2:  # F_λ on each batch, through the full-data value/gradient of a one-batch data set
-                w = np.zeros(ds.param_shape)
-                for t in range(T):
-                    sub = Dataset("b", ds.X[idx[t, s]], ds.y[idx[t, s]], ds.loss, ds.n_classes, ds.intercept)
-                    for _ in range(K):
-                        w = w - lr * _value_grad(sub, w, l2=l2)[1]
-                want = w
-            elif ds.loss == "logistic":
-                batches = [batch_objective("logistic", {"x": ds.X[idx[t, s]], "y": ds.y[idx[t, s]]}) for t in range(T)]
-                m = alg.gradient_descent()
-                r = alg.echo(m, np.zeros(ds.d), m.init(eta=lr), batches, K)
-                want = r.outer[-1]
-            else:  # multinomial: the same recursion written out
-                W = np.zeros((ds.d, ds.n_classes))
-                for t in range(T):
-                    Xb, yb = ds.X[idx[t, s]], ds.y[idx[t, s]]
-                    for _ in range(K):
-                        P = np.exp(Xb @ W - np.log(np.exp(Xb @ W).sum(1, keepdims=True)))
-                        P[np.arange(B), yb] -= 1
-                        W = W - lr * Xb.T @ P / B
-                want = W
-            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+            ref = alg.echo(gd, np.zeros(ds.param_shape), gd.init(eta=lr), batches, K)
+            np.testing.assert_allclose(kern.params(s, c), ref.outer[-1], rtol=rtol, atol=rtol * 1e-2)
+    if ds.loss == "logistic" and not l2:  # and the library's own logistic objective gives the same steps
+        b0 = [batch_objective("logistic", {"x": ds.X[idx[t, 0]], "y": ds.y[idx[t, 0]]}) for t in range(T)]
+        ref = alg.echo(gd, np.zeros(ds.d), gd.init(eta=lrs[1]), b0, K)
+        np.testing.assert_allclose(kern.params(0, 1), ref.outer[-1], rtol=rtol, atol=rtol * 1e-2)
+
+
+def test_kernel_test_catches_a_wrong_update():
+    """Plant a wrong step (η·1.001) in the reference: the comparison above must fail."""
+    ds = _binary()
+    opt = certified_optimum(ds, use_cache=False)
+    kern = _Kernel(ds, _Ops("cpu", "float64"), np.array([0.5]), 1, _EvalCV(ds, opt, None))
+    idx = _batch_indices(0, 7, ds.n, 0, 2)
+    for t in range(2):
+        kern.batch(idx[t][None])
+        kern.step()
+    subs = [Dataset("b", ds.X[i], ds.y[i], ds.loss, 2, False) for i in idx]
+    gd = alg.gradient_descent()
+    ref = alg.echo(gd, np.zeros(ds.d), gd.init(eta=0.5 * 1.001), [lambda w, b=b: _value_grad(b, w)[1] for b in subs], 1)
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(kern.params(0, 0), ref.outer[-1], rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.01])
@@ -300,6 +310,67 @@ def test_sweep_resumes_from_cache(tmp_path):
     assert paths["png"].stat().st_size > 10_000 and paths["pdf"].is_file()
 
 
+def test_sweep_cache_is_loaded_defensively(tmp_path):
+    """A cached column is input like any other: garbage, another column's file or a foreign kind is
+    recomputed, never trusted; a garbage optimum cache is recomputed too."""
+    ds = _binary(n=800, noise=0.5)
+    opt = certified_optimum(ds, use_cache=False)
+    cfg = SweepConfig("covtype", (8,), (1, 2), tuple(lr_grid(0.3, 3, 2)), seeds=1, max_steps=1500, eval_size=None,
+                      lr_search="grid")
+    kw = dict(dataset=ds, optimum=opt, cache=tmp_path, progress=False)
+    a = sweep(cfg, **kw)
+    f1, f2 = sorted((tmp_path / "sweeps").rglob("*.json"))
+    f1.write_text("{not json")
+    f2.write_text(json.dumps({"format": "boundcheck/echo", "version": 2}))
+    b = sweep(cfg, **kw)
+    assert b["cached_columns"] == 0 and [c["hits"] for c in b["columns"]] == [c["hits"] for c in a["columns"]]
+    files = sorted((tmp_path / "sweeps").rglob("*.json"))
+    files[0].write_text(files[1].read_text())  # B8_K1.json now holds the K = 2 column
+    c = sweep(cfg, **kw)
+    assert c["cached_columns"] == 1 and c["columns"][0]["K"] == 1
+    # the optimum's cache: a file of garbage is ignored and rewritten
+    o1 = certified_optimum(ds, cache=tmp_path)
+    (p,) = (tmp_path / "optima").glob("*.npz")
+    p.write_bytes(b"garbage")
+    o2 = certified_optimum(ds, cache=tmp_path)
+    assert o2.upper == o1.upper and np.array_equal(o2.w, o1.w)
+    assert certified_optimum(ds, cache=tmp_path).upper == o1.upper  # rewritten, and read back
+
+
+@pytest.fixture(scope="module")
+def dask2():
+    """A real LocalCluster of 2 single-threaded worker processes, shared by the tests below."""
+    from boundcheck.parallel import dask_available, get_scheduler
+    if not dask_available():
+        pytest.skip("needs dask[distributed]")
+    import cloudpickle
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    with get_scheduler("local:2") as s:
+        yield s
+
+
+def test_sweep_on_a_dask_cluster_equals_in_process_and_resumes(tmp_path, dask2):
+    """The same columns, bit for bit, whether in-process or as units on 2 Dask workers; an interrupted
+    cluster sweep resumes from the finished (cached) columns."""
+    ds = _binary(n=1500, noise=0.5)
+    opt = certified_optimum(ds, use_cache=False)
+    cfg = SweepConfig("covtype", (4, 32), (1, 2, 4), tuple(lr_grid(0.1, 10, 4)), seeds=2, max_steps=2000,
+                      eval_size=300, lr_search="coarse-fine", coarse_stride=3)
+    here = sweep(cfg, dataset=ds, optimum=opt, cache=tmp_path / "a", progress=False)
+    there = sweep(cfg, dataset=ds, optimum=opt, cache=tmp_path / "b", progress=False, scheduler=dask2)
+    assert there["scheduler"].startswith("dask") and here["scheduler"] == "in-process"
+    drop = ("seconds",)
+    for c1, c2 in zip(here["columns"], there["columns"]):
+        assert {k: v for k, v in c1.items() if k not in drop} == {k: v for k, v in c2.items() if k not in drop}
+    files = sorted((tmp_path / "b" / "sweeps").rglob("*.json"))
+    assert len(files) == 6
+    for f in files[::2]:
+        f.unlink()  # the cluster run was interrupted after half of the columns
+    again = sweep(cfg, dataset=ds, optimum=opt, cache=tmp_path / "b", progress=False, scheduler=dask2)
+    assert again["cached_columns"] == 3
+    assert [c["hits"] for c in again["columns"]] == [c["hits"] for c in here["columns"]]
+
+
 def _fake_result(slopes):
     cols = []
     for B, s in slopes.items():
@@ -404,7 +475,7 @@ def test_cli_quick_covtype_reduced(tmp_path):
     p, out = _run_cli(tmp_path, "--dataset", "covtype", "--quick", "-K", "1,2", "--seeds", "1")
     assert "F* ∈ [0.5134858" in p.stdout
     assert (out / "figure2_covtype_quick-custom.png").is_file()
-    data = json.loads((out / "figure2_covtype_quick-custom.json").read_text())
+    data = load(out / "figure2_covtype_quick-custom.json", "figures")["runs"][0]
     byB = {r["B"]: r for r in data["agreement"]["per_B"]}
     assert byB[1024]["KT_slope"] < 0.3 and byB[1024]["BT_slope"] < -0.7
     assert byB[16]["KT_slope"] > byB[1024]["KT_slope"] + 0.3
@@ -417,7 +488,7 @@ def test_cli_quick_covtype_reduced(tmp_path):
 def test_cli_quick_covtype(tmp_path):
     """The exact ``--quick`` grid (a few minutes on 2 cores)."""
     p, out = _run_cli(tmp_path, "--dataset", "covtype", "--quick")
-    data = json.loads((out / "figure2_covtype_quick.json").read_text())
+    data = load(out / "figure2_covtype_quick.json", "figures")["runs"][0]
     byB = {r["B"]: r for r in data["agreement"]["per_B"]}
     assert byB[16]["KT_slope"] > byB[1024]["KT_slope"] + 0.3
     assert byB[16]["lr_slope"] < 0  # the tuned rate falls with K where noise matters
@@ -429,7 +500,7 @@ def test_cli_quick_mnist(tmp_path):
     """The exact ``--quick`` MNIST grid (≈ 6.5 min on 2 cores): both regimes, the η ratio ∝ 1/K."""
     p, out = _run_cli(tmp_path, "--dataset", "mnist", "--quick", timeout=7200)
     assert (out / "figure3_mnist_quick.png").is_file()
-    data = json.loads((out / "figure3_mnist_quick.json").read_text())
+    data = load(out / "figure3_mnist_quick.json", "figures")["runs"][0]
     byB = {r["B"]: r for r in data["agreement"]["per_B"]}
     assert byB[128]["regime"] == "noise-dominated" and byB[4096]["regime"] == "curvature-dominated"
     assert byB[128]["lr_ratio_K1_over_Kmax"] > 2 and byB[4096]["lr_ratio_K1_over_Kmax"] < 1.5
@@ -443,7 +514,7 @@ def test_cli_quick_mnist_reduced(tmp_path):
     p, out = _run_cli(tmp_path, "--dataset", "mnist", "--quick", "-K", "1,2", "--seeds", "1")
     assert "λ = 0.001" in p.stdout and "F_λ* ∈ [0.3383366" in p.stdout
     assert "not the unregularised optimum" in p.stdout
-    data = json.loads((out / "figure3_mnist_quick-custom.json").read_text())
+    data = load(out / "figure3_mnist_quick-custom.json", "figures")["runs"][0]
     o = data["agreement"]["optimum"]
     assert o["l2"] == 1e-3 and o["certified_gap"] < 1e-9
     assert o["unregularised_loss_at_optimum"] == pytest.approx(0.2846, abs=1e-4)
@@ -461,3 +532,48 @@ def test_cli_bad_input_is_one_line(tmp_path):
     assert e.value.code == 2
     rc = main(["figures", "--dataset", "covtype", "--quick", "--data-dir", str(tmp_path), "--out", str(tmp_path)])
     assert rc == 2
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--out", "/sys/x"], "--out /sys/x: cannot write in /sys"),
+    (["--cache", "/etc/passwd"], "--cache /etc/passwd: is not a directory"),
+    (["--json", "DIR"], "is a directory; give a file name"),
+    (["--json", "/sys/x.json"], "cannot write in /sys"),
+    (["--json", "/etc/passwd/x.json"], "/etc/passwd is not a directory"),
+    (["--json", "x.txt"], "unsupported file type '.txt'"),
+    (["--scheduler", "local:0"], "local:N needs a positive integer"),
+    (["--scheduler", "nonsense"], "expected local:N"),
+    (["--seeds", "0"], "--seeds must be between 1"),
+    (["--eval-size", "0"], "--eval-size must be a positive integer"),
+    (["--l2", "-1"], "l2 must be a finite number"),
+    (["-B", "1000000", "--seeds", "900"], "needs about"),
+])
+def test_cli_bad_input_is_refused_before_any_work(tmp_path, capsys, monkeypatch, argv, msg):
+    """Issue 15 items 1 and 6: one line, exit 2, nothing written — and before the data are even read
+    (the data dir here is empty: any work would fail differently)."""
+    from boundcheck.cli.app import main
+    monkeypatch.chdir(tmp_path)
+    argv = [str(tmp_path) if a == "DIR" else a for a in argv]
+    rc = main(["figures", "--dataset", "covtype", "--quick", "--data-dir", str(tmp_path / "empty"),
+               "--out", str(tmp_path / "out"), *([] if "--out" in argv else []), *argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and msg in err and err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_figures_files_are_boundcheck_figures_files(tmp_path):
+    """--json and the every-point file: boundcheck/figures, read back by the one loader."""
+    from boundcheck.experiments.figures import figures_run, write_summary
+    ds = _binary(n=600, noise=0.5)
+    cfg = SweepConfig("covtype", (8,), (1, 2), tuple(lr_grid(0.3, 3, 2)), seeds=1, max_steps=1500, eval_size=None,
+                      lr_search="grid", name="t")
+    r = figures_run("covtype", config=cfg, out=tmp_path, cache=tmp_path / "c", progress=False, dataset_obj=ds)
+    every = load(r["figures"]["json"], "figures")
+    assert every["runs"][0]["column_data"][0]["B"] == 8 and every["runs"][0]["agreement"]["per_B"]
+    write_summary(tmp_path / "s.json", [r], command="figures")
+    summ = load(tmp_path / "s.json", "figures")
+    assert summ["runs"][0]["figures"]["png"].endswith(".png") and "column_data" not in summ["runs"][0]
+    (tmp_path / "bad.json").write_text(json.dumps({"format": "boundcheck/figures", "version": 2, "runs": []}))
+    from boundcheck.outputs.files import MalformedFile
+    with pytest.raises(MalformedFile, match="non-empty"):
+        load(tmp_path / "bad.json", "figures")

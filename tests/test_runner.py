@@ -249,3 +249,75 @@ def test_cuda_equals_numpy(problem, method):  # pragma: no cover - no GPU here
     assert b.device.startswith("cuda")
     np.testing.assert_allclose(b.w_proof, a.w_proof, rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(b.traj, a.traj, rtol=1e-9, atol=1e-13)
+
+
+# ----------------------------------------------------------------------------- fresh batches, shared seeds
+SHARED = dict(B=[3, 5, 2, 4, 1, 6], T=[3, 2, 4, 2, 3, 3], eta=[0.1, 0.2, 0.15, 0.05, 0.3, 0.12],
+              gamma=[0.3, 0.0, 1.0, 0.5, 2.0, 0.1], seed=[0, 1, 0, 7, 0, 1])
+
+
+@pytest.mark.parametrize("K", [1, 2])
+@pytest.mark.parametrize("method", ["gd", "prox", "agd"])
+def test_shared_seed_batches_are_generated_once_and_equal_the_reference(method, K):
+    """K = 1 blocks never store a batch, and runs with one seed share one generated batch (K = 1
+    and stored draws alike): every run still takes exactly the reference's steps."""
+    problem = PROBLEMS["linreg"]
+    kw = {k: v for k, v in SHARED.items() if method == "prox" or k != "gamma"}
+    res = rn.run_batch(problem, method, w0=W0, K=K, **kw)
+    assert res.info["fresh"] is (K == 1)
+    m = alg.get_method(method)
+    for r in range(6):
+        init = {"eta": SHARED["eta"][r], **({"gamma": SHARED["gamma"][r]} if method == "prox" else {})}
+        batches = [batch_objective(problem.family, ex)
+                   for ex in rn.sample_batches(problem, SHARED["seed"][r], SHARED["B"][r], SHARED["T"][r])]
+        ref = alg.echo(m, W0, m.init(W0, **init), batches, K, output="average", average="proof")
+        np.testing.assert_allclose(res.w_proof[r], ref.w_out, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(res.w_final[r], ref.outer[-1], rtol=1e-12, atol=1e-14)
+    if rn.torch_available():
+        t = rn.run_batch(problem, method, w0=W0, K=K, backend="torch", device="cpu", **kw)
+        np.testing.assert_allclose(t.w_final, res.w_final, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("K", [1, 3])
+def test_large_batches_take_the_per_run_path_with_shared_seeds(K):
+    """Batches ≥ 256 KiB per run are reduced by one gemv pair per run (no padding work), also when
+    several runs read one shared batch."""
+    problem = PROBLEMS["logistic"]
+    kw = dict(B=[7000, 9000, 8000], T=[2, 2, 1], eta=[0.3, 0.2, 0.25], seed=[4, 4, 5], K=K)
+    res = rn.run_batch(problem, "gd", w0=W0, **kw)
+    m = alg.get_method("gd")
+    for r in range(3):
+        batches = [batch_objective(problem.family, ex)
+                   for ex in rn.sample_batches(problem, kw["seed"][r], kw["B"][r], kw["T"][r])]
+        ref = alg.echo(m, W0, m.init(W0, eta=kw["eta"][r]), batches, K, average="proof")
+        np.testing.assert_allclose(res.w_proof[r], ref.w_out, rtol=1e-11, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["gd", "prox", "agd"])
+def test_float32_runner_follows_the_reference_algorithm(method):
+    """One definition of each update: the float32 runner tracks core.algorithms.echo (float64) to
+    float32 accuracy, run by run."""
+    problem = PROBLEMS["linreg"]
+    res = rn.run_batch(problem, method, w0=W0, dtype="float32", **_kw(method))
+    for r in range(len(RUNS["B"])):
+        ref = _reference(problem, method, r)
+        np.testing.assert_allclose(res.w_final[r], ref["proof"].outer[-1], rtol=2e-5, atol=2e-6)
+
+
+def test_reference_comparison_catches_a_planted_wrong_update():
+    """The comparison is not vacuous: AGD's momentum off by one step (γ_{j+2} for γ_{j+1}), or a
+    step size 0.1 % too large, is caught at the tolerance the tests above use."""
+    problem = PROBLEMS["linreg"]
+    r = 3  # K = 4: several momentum steps per batch
+    res = rn.run_batch(problem, "agd", w0=W0, **_kw("agd"))
+    good = _reference(problem, "agd", r)["proof"].outer[-1]
+    np.testing.assert_allclose(res.w_final[r], good, rtol=1e-12, atol=1e-14)
+    batches = [batch_objective(problem.family, ex)
+               for ex in rn.sample_batches(problem, RUNS["seed"][r], RUNS["B"][r], RUNS["T"][r])]
+    m = alg.get_method("agd")
+    shifted = alg.echo(m, W0, m.init(W0, eta=RUNS["eta"][r], lam=alg.lambda_sequence(1.0, 1)[0][1]),
+                       batches, RUNS["K"][r], output="final")
+    bigger = alg.echo(m, W0, m.init(W0, eta=RUNS["eta"][r] * 1.001), batches, RUNS["K"][r], output="final")
+    for wrong in (shifted.w_out, bigger.w_out):
+        with pytest.raises(AssertionError):
+            np.testing.assert_allclose(res.w_final[r], wrong, rtol=1e-12, atol=1e-14)

@@ -1,15 +1,23 @@
 """Real data for Section 5: MNIST (IDX files) and scaled CoverType (LIBSVM), checksummed.
 
-Every file is verified against its published sha256 before it is read; a missing or
-corrupt file raises :class:`DataError` (a ``ValueError``) naming the file and the
-expected checksum.  Nothing is ever downloaded unless the caller asks (``download=True``,
-the CLI's ``--download``); a download is verified like any other file and removed if
-its checksum is wrong.
+Every file is verified against its published sha256 (``pooch.file_hash``) before it is
+read; a missing or corrupt file raises :class:`DataError` (a ``ValueError``) naming the file
+and the expected checksum.  Offline first: nothing is ever downloaded unless the caller
+asks (``download=True``, the CLI's ``--download``); a download goes through
+``pooch.retrieve(url, known_hash=…)``, which keeps it only if its checksum matches.
+LIBSVM text is parsed by ``sklearn.datasets.load_svmlight_file``.  Both libraries are the
+``data`` extra (``pip install 'boundcheck[data]'``); a clear one-line error says so if one is
+missing.
+
+One cache root (:func:`cache_root`: ``--cache DIR``, else ``$BOUNDCHECK_CACHE``, else the
+user cache ``pooch.os_cache("boundcheck")``, e.g. ``~/.cache/boundcheck``) holds everything
+the real-data commands cache: ``data/`` (decoded arrays as ``.npz``, keyed by the source
+file's checksum, so only the first load parses the 71 MB LIBSVM text), ``optima/`` and
+``sweeps/``, and ``datasets/``, where downloads go when no data directory is given.
 
 Where the files live (first that applies): the ``data_dir`` argument, the environment
-variable ``BOUNDCHECK_DATA``, or ``../shared/data`` next to the repository when it
-exists.  Parsed arrays are cached as ``.npz`` under :func:`cache_dir` keyed by the source
-file's checksum, so only the first load parses the 71 MB LIBSVM text.
+variable ``BOUNDCHECK_DATA``, ``../shared/data`` next to the repository when it exists,
+else ``<cache root>/datasets``.
 
 Datasets (see :func:`load_dataset`):
 
@@ -25,19 +33,13 @@ Datasets (see :func:`load_dataset`):
 """
 from __future__ import annotations
 
-import bz2
 import gzip
-import hashlib
-import io
 import logging
 import os
-import shutil
 import tempfile
-import urllib.request
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -51,12 +53,13 @@ __all__ = [
     "Dataset",
     "default_data_dir",
     "resolve_data_dir",
+    "cache_root",
     "cache_dir",
     "sha256_file",
     "verify_file",
     "download_files",
     "read_idx",
-    "parse_libsvm",
+    "read_libsvm",
     "load_mnist",
     "load_covtype",
     "load_dataset",
@@ -148,9 +151,37 @@ class Dataset:
         return (self.d,) if self.loss == "logistic" else (self.d, self.n_classes)
 
 
+# ----------------------------------------------------------------------------- libraries (the data extra)
+def _pooch() -> Any:
+    try:
+        import pooch
+    except ImportError:
+        raise DataError("the real-data commands need pooch (checksummed files and the cache): "
+                        "pip install 'boundcheck[data]'") from None
+    return pooch
+
+
 # ----------------------------------------------------------------------------- locations
 def _repo_shared_data() -> Path:
     return Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def cache_root(cache: str | os.PathLike | None = None) -> Path:
+    """The one cache root: ``cache`` (the CLI's ``--cache DIR``), else ``$BOUNDCHECK_CACHE``, else
+    ``pooch.os_cache("boundcheck")`` (the platform's user cache, e.g. ``~/.cache/boundcheck``).
+
+    Below it: ``data/`` (decoded arrays), ``optima/``, ``sweeps/``, ``datasets/`` (downloads)."""
+    if cache is not None:
+        return Path(cache).expanduser()
+    env = os.environ.get("BOUNDCHECK_CACHE")
+    if env:
+        return Path(env).expanduser()
+    return Path(_pooch().os_cache("boundcheck"))
+
+
+def cache_dir() -> Path:
+    """The default cache root (``cache_root()``; kept for callers of the old name)."""
+    return cache_root()
 
 
 def default_data_dir() -> Path | None:
@@ -162,23 +193,12 @@ def default_data_dir() -> Path | None:
     return p if p.is_dir() else None
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
+def resolve_data_dir(data_dir: str | os.PathLike | None, cache: str | os.PathLike | None = None) -> Path:
+    """``data_dir``, else :func:`default_data_dir`, else ``<cache root>/datasets``."""
     if data_dir is None:
         d = default_data_dir()
-        if d is None:
-            raise DataError("no data directory: pass --data-dir DIR (or data_dir=...), or set BOUNDCHECK_DATA; "
-                            f"the default {_repo_shared_data()} does not exist")
-        return d
+        return d if d is not None else cache_root(cache) / "datasets"
     return Path(data_dir).expanduser()
-
-
-def cache_dir() -> Path:
-    """Where parsed arrays, optima and sweep results are cached: ``$BOUNDCHECK_CACHE`` or ~/.cache/boundcheck."""
-    env = os.environ.get("BOUNDCHECK_CACHE")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "boundcheck"
 
 
 # ----------------------------------------------------------------------------- checksums
@@ -186,18 +206,14 @@ _VERIFIED: dict[tuple[str, int, int], str] = {}
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return str(_pooch().file_hash(str(path), alg="sha256"))
 
 
 def _describe(f: DataFile) -> str:
     return f"expected {f.size} bytes with sha256 {f.sha256}"
 
 
-def verify_file(data_dir: str | os.PathLike | None, relpath: str) -> Path:
+def verify_file(data_dir: str | os.PathLike | None, relpath: str, *, cache: str | os.PathLike | None = None) -> Path:
     """Path of ``relpath`` under the data dir after checking its size and sha256.
 
     Raises DataError naming the file and the expected checksum if it is missing or differs.
@@ -205,7 +221,7 @@ def verify_file(data_dir: str | os.PathLike | None, relpath: str) -> Path:
     if relpath not in FILES:
         raise DataError(f"unknown data file {relpath!r}; known: {sorted(FILES)}")
     f = FILES[relpath]
-    d = resolve_data_dir(data_dir)
+    d = resolve_data_dir(data_dir, cache)
     p = d / relpath
     if not p.is_file():
         raise DataError(f"missing data file {p} ({_describe(f)}); "
@@ -224,19 +240,20 @@ def verify_file(data_dir: str | os.PathLike | None, relpath: str) -> Path:
     return p
 
 
-def download_files(data_dir: str | os.PathLike | None, dataset: str, *,
-                   opener: Callable[[str], io.BufferedIOBase] | None = None) -> list[Path]:
+def download_files(data_dir: str | os.PathLike | None, dataset: str, *, downloader: Callable | None = None,
+                   cache: str | os.PathLike | None = None) -> list[Path]:
     """Download the files of ``dataset`` that are missing or corrupt into the data dir (on request only).
 
-    Each download is verified against its sha256 and removed if it does not match.
-    ``opener`` (a URL → binary stream function, default ``urllib.request.urlopen``) is for tests.
+    Each file goes through ``pooch.retrieve(url, known_hash="sha256:…")`` (mirrors tried in
+    turn), which keeps a download only if its checksum matches.  ``downloader``: a pooch
+    downloader ``(url, output_file, pooch)`` (default: pooch's HTTP downloader).
     """
     if dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; choose from {sorted(DATASETS)}")
     if dataset == "covtype-sklearn":
-        return _download_sklearn(data_dir)
-    d = resolve_data_dir(data_dir)
-    opener = opener or (lambda url: urllib.request.urlopen(url, timeout=60))  # noqa: S310 (https URLs above)
+        return _download_sklearn(data_dir, cache)
+    pooch = _pooch()
+    d = resolve_data_dir(data_dir, cache)
     out = []
     for rel in DATASETS[dataset]:
         try:
@@ -246,37 +263,27 @@ def download_files(data_dir: str | os.PathLike | None, dataset: str, *,
             pass
         f = FILES[rel]
         target = d / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
         errors = []
         for url in f.urls:
             log.warning("downloading %s -> %s", url, target)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
             try:
-                with os.fdopen(fd, "wb") as fh, opener(url) as src:
-                    shutil.copyfileobj(src, fh)
-                got = sha256_file(tmp)
-                if got != f.sha256:
-                    errors.append(f"{url}: sha256 {got}")
-                    continue
-                os.replace(tmp, target)
+                pooch.retrieve(url, known_hash=f"sha256:{f.sha256}", fname=target.name, path=target.parent,
+                               downloader=downloader, progressbar=False)
                 break
-            except OSError as exc:
-                errors.append(f"{url}: {exc}")
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            except Exception as exc:  # noqa: BLE001 - network, HTTP or checksum: try the next mirror
+                errors.append(f"{url}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         else:
             raise DataError(f"could not download {rel} ({_describe(f)}): " + "; ".join(errors))
         out.append(verify_file(d, rel))
     return out
 
 
-def _download_sklearn(data_dir: str | os.PathLike | None) -> list[Path]:
-    d = resolve_data_dir(data_dir)
+def _download_sklearn(data_dir: str | os.PathLike | None, cache: str | os.PathLike | None = None) -> list[Path]:
+    d = resolve_data_dir(data_dir, cache)
     try:
         from sklearn.datasets import fetch_covtype
     except ImportError:  # pragma: no cover - depends on the environment
-        raise DataError("covtype-sklearn needs scikit-learn (pip install scikit-learn)") from None
+        raise DataError("covtype-sklearn needs scikit-learn (pip install 'boundcheck[data]')") from None
     fetch_covtype(data_home=str(d / "sklearn_data"), download_if_missing=True)
     return [verify_file(d, rel) for rel in DATASETS["covtype-sklearn"]]
 
@@ -299,50 +306,34 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, offset=off).reshape(dims)
 
 
-def parse_libsvm(raw: bytes, n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """Parse LIBSVM text (``<label> <i>:<v> ...`` per line, 1-based indices) into dense (X, labels).
-
-    Vectorised: the colons of each line give its number of pairs, and every number of the
-    file is read in one pass with the colons treated as separators.
-    """
-    if not raw:
+def read_libsvm(source: str | os.PathLike | Any, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """LIBSVM text (``<label> <i>:<v> ...`` per line, 1-based indices; a path, ``.bz2``/``.gz``
+    decompressed on the fly, or a binary file object) as dense (X, labels), parsed by
+    ``sklearn.datasets.load_svmlight_file``.  Malformed text is a DataError."""
+    try:
+        from sklearn.datasets import load_svmlight_file
+    except ImportError:
+        raise DataError("reading LIBSVM files (CoverType) needs scikit-learn: pip install 'boundcheck[data]'") from None
+    try:
+        X, labels = load_svmlight_file(source, n_features=n_features, zero_based=False, dtype=np.float64)
+    except (ValueError, IndexError) as exc:  # sklearn's message says what is wrong
+        raise DataError(f"malformed LIBSVM text: {str(exc).splitlines()[0]}") from None
+    if X.shape[0] == 0:
         raise DataError("empty LIBSVM file")
-    if not raw.endswith(b"\n"):
-        raw = raw + b"\n"
-    b = np.frombuffer(raw, np.uint8)
-    nl = np.flatnonzero(b == 10)
-    colon = np.flatnonzero(b == 58)
-    counts = np.bincount(np.searchsorted(nl, colon), minlength=len(nl))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        vals = np.fromstring(raw.replace(b":", b" "), dtype=np.float64, sep=" ")  # noqa: NPY201
-    n = len(nl)
-    per = 1 + 2 * counts
-    if vals.size != int(per.sum()):
-        raise DataError(f"malformed LIBSVM text: {vals.size} numbers, expected {int(per.sum())} from {n} lines")
-    starts = np.concatenate([[0], np.cumsum(per)[:-1]])
-    labels = vals[starts]
-    mask = np.ones(vals.size, bool)
-    mask[starts] = False
-    pairs = vals[mask].reshape(-1, 2)
-    idx = pairs[:, 0].astype(np.int64)
-    if idx.size and (idx.min() < 1 or idx.max() > n_features or np.any(idx != pairs[:, 0])):
-        raise DataError(f"malformed LIBSVM text: feature index outside 1..{n_features}")
-    X = np.zeros((n, n_features))
-    X[np.repeat(np.arange(n), counts), idx - 1] = pairs[:, 1]
-    return X, labels
+    return X.toarray(), np.asarray(labels, dtype=np.float64)
 
 
 # ----------------------------------------------------------------------------- cache of parsed arrays
-def _cached_arrays(key: str, build: Callable[[], dict[str, np.ndarray]], use_cache: bool) -> dict[str, np.ndarray]:
+def _cached_arrays(key: str, build: Callable[[], dict[str, np.ndarray]], use_cache: bool,
+                   cache: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
     if not use_cache:
         return build()
-    path = cache_dir() / "data" / f"{key}.npz"
+    path = cache_root(cache) / "data" / f"{key}.npz"
     if path.is_file():
         try:
-            with np.load(path) as z:
+            with np.load(path, allow_pickle=False) as z:  # a cache is input: no pickles
                 return {k: z[k] for k in z.files}
-        except (OSError, ValueError, EOFError):  # unreadable cache: rebuild it
+        except (OSError, ValueError, EOFError, KeyError):  # unreadable cache: rebuild it
             log.warning("ignoring unreadable cache %s", path)
     arrays = build()
     try:
@@ -358,19 +349,29 @@ def _cached_arrays(key: str, build: Callable[[], dict[str, np.ndarray]], use_cac
 
 
 # ----------------------------------------------------------------------------- loaders
-def _ensure(data_dir: str | os.PathLike | None, dataset: str, download: bool) -> dict[str, Path]:
+def _ensure(data_dir: str | os.PathLike | None, dataset: str, download: bool,
+            cache: str | os.PathLike | None = None) -> dict[str, Path]:
     if download:
-        download_files(data_dir, dataset)
-    return {rel: verify_file(data_dir, rel) for rel in DATASETS[dataset]}
+        download_files(data_dir, dataset, cache=cache)
+    return {rel: verify_file(data_dir, rel, cache=cache) for rel in DATASETS[dataset]}
+
+
+def _cache_args(cache: Any, use_cache: bool) -> tuple[str | os.PathLike | None, bool]:
+    if isinstance(cache, bool):  # the old signature: cache=True/False meant "use the cache"
+        return None, cache and use_cache
+    return cache, use_cache
 
 
 def load_mnist(data_dir: str | os.PathLike | None = None, split: str = "train", *, download: bool = False,
-               intercept: bool = True, cache: bool = True) -> Dataset:
-    """MNIST from its IDX files: X = pixels/255 (N, 784) [+ a column of ones], y ∈ 0..9."""
+               intercept: bool = True, cache: str | os.PathLike | None = None, use_cache: bool = True) -> Dataset:
+    """MNIST from its IDX files: X = pixels/255 (N, 784) [+ a column of ones], y ∈ 0..9.
+
+    (Decoded from the 10 MB gzip files each time: faster than reading a 377 MB cache.)"""
+    cache, use_cache = _cache_args(cache, use_cache)
     if split not in ("train", "test"):
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
     name = "mnist" if split == "train" else "mnist-test"
-    paths = _ensure(data_dir, name, download)
+    paths = _ensure(data_dir, name, download, cache)
     img_rel, lab_rel = DATASETS[name]
     img, lab = read_idx(paths[img_rel]), read_idx(paths[lab_rel])
     if img.ndim != 3 or lab.ndim != 1 or img.shape[0] != lab.shape[0]:
@@ -391,35 +392,37 @@ def _covtype_binary(labels: np.ndarray) -> np.ndarray:
 
 
 def load_covtype(data_dir: str | os.PathLike | None = None, *, source: str = "libsvm", download: bool = False,
-                 cache: bool = True) -> Dataset:
+                 cache: str | os.PathLike | None = None, use_cache: bool = True) -> Dataset:
     """Scaled binary CoverType (581,012 × 54), y = +1 for Cover_Type 2, −1 otherwise.
 
-    source="libsvm": LIBSVM's covtype.libsvm.binary.scale.bz2 (the paper's file).
+    source="libsvm": LIBSVM's covtype.libsvm.binary.scale.bz2 (the paper's file), decoded once
+    into ``<cache root>/data``.
     source="sklearn": sklearn.datasets.fetch_covtype(data_home=<data dir>/sklearn_data),
     min-max scaled to [0, 1] here exactly as LIBSVM's svm-scale does (-l 0 -u 1).
     """
+    cache, use_cache = _cache_args(cache, use_cache)
     if source == "libsvm":
-        paths = _ensure(data_dir, "covtype", download)
+        paths = _ensure(data_dir, "covtype", download, cache)
         rel = DATASETS["covtype"][0]
 
         def build() -> dict[str, np.ndarray]:
-            with bz2.open(paths[rel], "rb") as fh:
-                raw = fh.read()
-            X, labels = parse_libsvm(raw, 54)
+            X, labels = read_libsvm(str(paths[rel]), 54)
             return {"X": X, "labels": labels}
 
-        arr = _cached_arrays(f"covtype-libsvm-{FILES[rel].sha256[:16]}", build, cache)
-        X, labels = arr["X"], arr["labels"]
-        if X.shape != (581012, 54) or not set(np.unique(labels)) <= {1.0, 2.0}:
-            raise DataError(f"{paths[rel]}: parsed shape {X.shape}, labels {np.unique(labels)}; expected (581012, 54), {{1, 2}}")
+        arr = _cached_arrays(f"covtype-libsvm-{FILES[rel].sha256[:16]}", build, use_cache, cache)
+        X, labels = arr.get("X"), arr.get("labels")
+        if X is None or labels is None or X.shape != (581012, 54) or not set(np.unique(labels)) <= {1.0, 2.0}:
+            raise DataError(f"{paths[rel]}: parsed shape {None if X is None else X.shape}, labels "
+                            f"{None if labels is None else np.unique(labels)}; expected (581012, 54), {{1, 2}}"
+                            " (a stale cache? remove <cache>/data)")
         desc = "CoverType (LIBSVM covtype.binary, scaled): 581012 × 54 in [0, 1]"
         name = "covtype"
     elif source == "sklearn":
-        paths = _ensure(data_dir, "covtype-sklearn", download)
+        paths = _ensure(data_dir, "covtype-sklearn", download, cache)
         try:
             from sklearn.datasets import fetch_covtype
         except ImportError:  # pragma: no cover - depends on the environment
-            raise DataError("source='sklearn' needs scikit-learn (pip install scikit-learn)") from None
+            raise DataError("source='sklearn' needs scikit-learn (pip install 'boundcheck[data]')") from None
         home = paths[DATASETS["covtype-sklearn"][0]].parent.parent
         bunch = fetch_covtype(data_home=str(home), download_if_missing=False)
         raw_X = np.asarray(bunch.data, dtype=np.float64)
@@ -436,14 +439,14 @@ def load_covtype(data_dir: str | os.PathLike | None = None, *, source: str = "li
 
 
 def load_dataset(name: str, data_dir: str | os.PathLike | None = None, *, download: bool = False,
-                 cache: bool = True) -> Dataset:
-    """``"mnist"``, ``"covtype"`` (LIBSVM) or ``"covtype-sklearn"`` (cross-check)."""
+                 cache: str | os.PathLike | None = None, use_cache: bool = True) -> Dataset:
+    """``"mnist"``, ``"covtype"`` (LIBSVM) or ``"covtype-sklearn"`` (cross-check); ``cache``: the cache root."""
     if name == "mnist":
-        return load_mnist(data_dir, download=download, cache=cache)
+        return load_mnist(data_dir, download=download, cache=cache, use_cache=use_cache)
     if name == "covtype":
-        return load_covtype(data_dir, source="libsvm", download=download, cache=cache)
+        return load_covtype(data_dir, source="libsvm", download=download, cache=cache, use_cache=use_cache)
     if name == "covtype-sklearn":
-        return load_covtype(data_dir, source="sklearn", download=download, cache=cache)
+        return load_covtype(data_dir, source="sklearn", download=download, cache=cache, use_cache=use_cache)
     raise DataError(f"unknown dataset {name!r}; choose from covtype, mnist, covtype-sklearn")
 
 
