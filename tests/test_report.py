@@ -498,7 +498,8 @@ def test_result_files_are_read_through_the_loader(built, tmp_path):
 
 
 def _summary(ds="covtype"):
-    return {"dataset": ds, "agreement": {"optimum": {}}, "figures": {"png": "/nonexistent.png"}}
+    return {"dataset": ds, "agreement": {"optimum": {}}, "config": {},
+            "figures": {"png": "/nonexistent.png", "pdf": "/nonexistent.pdf"}}
 
 
 def test_figures_summaries_plain_and_versioned(tmp_path, capsys):
@@ -506,8 +507,8 @@ def test_figures_summaries_plain_and_versioned(tmp_path, capsys):
     from boundcheck.outputs import files
     plain = tmp_path / "plain.json"
     plain.write_text(json.dumps([_summary(), _summary("mnist")]))
-    v2 = files.write(tmp_path / "v2.json", "figures", {"summaries": [_summary()]})
-    one = files.write(tmp_path / "one.json", "figures", _summary("mnist"))
+    v2 = files.write(tmp_path / "v2.json", "figures", {"runs": [_summary()]})  # what `figures --json` writes
+    one = files.write(tmp_path / "one.json", "figures", {"runs": [_summary("mnist")]})
     got = _inputs.load_figures_summaries([plain, v2, one])
     assert [g["dataset"] for g in got] == ["covtype", "mnist", "covtype", "mnist"]
     bad = tmp_path / "bad.json"
@@ -526,10 +527,10 @@ def test_new_blocks_sections_statuses_and_fields_render(built, tmp_path, monkeyp
     monkeypatch.setattr(_render, "SECTIONS", list(_render.SECTIONS))
 
     def diagnosis(doc, r, st, d):
-        if r.id in d.extras.get("diagnosis", {}):
-            doc.text("Diagnosis: " + d.extras["diagnosis"][r.id], size=8.5)
+        if r.id in d.extras.get("note", {}):
+            doc.text("Note block: " + d.extras["note"][r.id], size=8.5)
 
-    _statement.add_block("diagnosis", diagnosis, after="counterexample")
+    _statement.add_block("note", diagnosis, after="counterexample")
     _render.add_section("certificates", lambda doc, d: (doc.new_page(), doc.text("Certificates section " * 5)),
                         after="statements")
     with pytest.raises(ValueError):
@@ -537,12 +538,12 @@ def test_new_blocks_sections_statuses_and_fields_render(built, tmp_path, monkeyp
     Extra = dataclasses.make_dataclass("Extra", [("certificate", str, "exact")], bases=(type(data.records[0]),))
     first = data.records[0]
     certified = Extra(**{**dataclasses.asdict(first), "status": "certified"})
-    fake = dataclasses.replace(data, records=[certified, *data.records[1:3]], extras={"diagnosis": {
+    fake = dataclasses.replace(data, records=[certified, *data.records[1:3]], extras={"note": {
         data.records[1].id: "drop hypothesis H (planted)"}}, lemma12={"error": "not computed in this test"})
     out = tmp_path / "s.pdf"
     _render.render(fake, out)
     texts = _texts(out)
     assert "1 certified" in next(t for t in texts if "Summary" in t)
     assert "CERTIFIED" in _page_of(texts, first.id)
-    assert "Diagnosis: drop hypothesis H (planted)" in "".join(texts)
+    assert "Note block: drop hypothesis H (planted)" in "".join(texts)
     assert any("Certificates section" in t for t in texts)

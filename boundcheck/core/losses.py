@@ -393,9 +393,9 @@ def _pwq_const(ex, radius):
                      "ρ = max(|ρ₀|, |−ρ₀ + 2κΣh_k|)·‖x‖ (global)")
 
 
-def _pwq_sample(rng, shape, n, windows=4):
+def _pwq_sample(rng, shape, n, windows=4, scale=1.0):
     x = rng.standard_normal(shape + (n,))
-    x /= np.linalg.norm(x, axis=-1, keepdims=True)
+    x *= scale / np.linalg.norm(x, axis=-1, keepdims=True)
     c = rng.standard_normal(shape + (windows,))
     h = np.abs(rng.standard_normal(shape + (windows,))) / (4 * windows)
     return {"x": x, "c": c, "h": h, "rho0": np.ones(shape), "kappa": np.ones(shape)}

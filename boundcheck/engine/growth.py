@@ -18,7 +18,7 @@ from boundcheck.engine.recheck import recheck
 from boundcheck.engine.instances import check_instance
 from boundcheck.engine.search import search
 from boundcheck.outputs import files
-from boundcheck.outputs.files import MalformedFile, check_numbers
+from boundcheck.outputs.files import MalformedFile
 from boundcheck.paper import get_statement
 
 __all__ = ["growth", "save_growth", "replay_growth", "grows"]
@@ -65,27 +65,6 @@ def save_growth(path: str | Path, st: Any, rows: Sequence[dict], *, seed: int | 
                                                                      for k, v in r["params"].items()}}
                         for r in rows]}
     return files.write(path, "growth", payload, seed=seed)
-
-
-def _validate(rec: dict) -> None:
-    if not isinstance(rec.get("statement"), str):
-        raise MalformedFile("field 'statement' missing or not a string")
-    rows = rec.get("rows")
-    if not isinstance(rows, list) or not 1 <= len(rows) <= 64:
-        raise MalformedFile("field 'rows' must be a list of 1..64 rows")
-    for r in rows:
-        if not isinstance(r, dict) or not isinstance(r.get("K"), int) or isinstance(r.get("K"), bool):
-            raise MalformedFile("every row needs an integer K")
-        if r.get("params") is not None:
-            if not isinstance(r["params"], dict) or not isinstance(r.get("structure"), dict):
-                raise MalformedFile("a row's instance needs 'structure' and 'params' objects")
-            for k, v in r["params"].items():
-                if not isinstance(k, str) or len(k) > 64:
-                    raise MalformedFile("parameter names must be short strings")
-                check_numbers(f"params[{k!r}]", v)
-
-
-files.register_kind("growth", _validate)
 
 
 def replay_growth(rec: dict) -> dict:

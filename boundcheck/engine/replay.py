@@ -27,14 +27,14 @@ from boundcheck.engine.growth import replay_growth
 from boundcheck.engine.instances import check_instance
 from boundcheck.engine.recheck import recheck
 from boundcheck.outputs import files
-from boundcheck.outputs.files import MalformedFile, check_numbers
+from boundcheck.outputs.files import MalformedFile
+from boundcheck.outputs.schema import MAX_ELEMENTS
 from boundcheck.paper import get_statement
 
 __all__ = ["save_counterexample", "load_counterexample", "replay", "MalformedFile", "MAX_BYTES", "MAX_ELEMENTS",
            "check_instance"]
 
 MAX_BYTES = files.MAX_BYTES
-MAX_ELEMENTS = 200_000
 
 
 def save_counterexample(path: str | Path, st: Any, scale: float, structure: dict, params: dict, check: dict, *,
@@ -44,35 +44,6 @@ def save_counterexample(path: str | Path, st: Any, scale: float, structure: dict
                "params": {k: np.asarray(v, dtype=float).tolist() for k, v in params.items()},
                "high_precision_check": check, "note": note}
     return files.write(path, "counterexample", payload, seed=seed, command=command)
-
-
-def _validate(rec: dict) -> None:
-    """Structural checks of a counterexample record (registered with the loader)."""
-    for key, typ in (("statement", str), ("structure", dict), ("params", dict)):
-        if not isinstance(rec.get(key), typ):
-            raise MalformedFile(f"field {key!r} missing or not a {typ.__name__}")
-    sc = rec.get("scale")
-    if isinstance(sc, bool) or not isinstance(sc, (int, float)) or not (_finite(sc) and sc > 0):
-        raise MalformedFile("field 'scale' must be a positive finite number")
-    for k, v in rec["structure"].items():
-        if not isinstance(k, str) or len(k) > 32:
-            raise MalformedFile("structure keys must be short strings")
-        if isinstance(v, bool) or not isinstance(v, (int, str)) or (isinstance(v, str) and len(v) > 64):
-            raise MalformedFile(f"structure[{k!r}] must be an integer or a short name")
-    total = 0
-    for k, v in rec["params"].items():
-        if not isinstance(k, str) or len(k) > 64:
-            raise MalformedFile("parameter names must be short strings")
-        total += check_numbers(f"params[{k!r}]", v)
-        if total > MAX_ELEMENTS:
-            raise MalformedFile(f"more than {MAX_ELEMENTS} numbers in params")
-        try:
-            np.array(v, dtype=float)
-        except ValueError:
-            raise MalformedFile(f"params[{k!r}] is not a rectangular array") from None
-
-
-files.register_kind("counterexample", _validate)
 
 
 def _finite(v: int | float) -> bool:
@@ -118,27 +89,6 @@ def replay(path: str | Path, *, dps: int = 60) -> dict:
     fp = rec.get("fingerprint")
     return {"statement": st.id, "scale": rec["scale"], "still_counterexample": chk["is_counterexample"], "check": chk,
             "declaration_changed": fp is not None and fp != st.fingerprint()}
-
-
-def _validate_family(rec: dict) -> None:
-    if not isinstance(rec.get("statement"), str):
-        raise MalformedFile("field 'statement' missing or not a string")
-    members = rec.get("members")
-    if not isinstance(members, dict) or not members or len(members) > 16:
-        raise MalformedFile("field 'members' must map Θ-constants to member lists")
-    for c, ms in members.items():
-        try:
-            cv = float(c)
-        except ValueError:
-            raise MalformedFile(f"Θ-constant {c!r} is not a number") from None
-        if not (_finite(cv) and cv > 0) or not isinstance(ms, list) or not 1 <= len(ms) <= 64:
-            raise MalformedFile(f"members[{c!r}] must be a list of 1..64 members")
-        for m in ms:
-            if not isinstance(m, dict) or not isinstance(m.get("ratio"), (int, float)) or isinstance(m.get("ratio"), bool):
-                raise MalformedFile(f"members[{c!r}] holds a member without a numeric ratio")
-
-
-files.register_kind("family", _validate_family)
 
 
 def family_grows(members: list[dict]) -> bool:

@@ -218,7 +218,7 @@ def load_figures_summaries(paths: Sequence[str | os.PathLike]) -> list[dict]:
     for p in paths or ():
         try:
             rec = files.load(p, "figures")
-            items = rec.get("summaries", rec.get("datasets", [rec]))
+            items = rec["runs"]  # what ``boundcheck figures --json`` writes (validated by outputs.schema)
         except FileNotFoundError:
             raise ValueError(f"--with-figures {p}: no such file") from None
         except files.MalformedFile as exc:

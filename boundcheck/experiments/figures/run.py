@@ -9,30 +9,13 @@ from typing import Any, Callable
 from boundcheck.experiments.figures.kernel import resolve_device
 from boundcheck.experiments.figures.plots import agreement, make_figures
 from boundcheck.experiments.figures.sweep import SweepConfig, full_config, quick_config, sweep
-from boundcheck.outputs.files import MalformedFile, register_kind, write
+from boundcheck.outputs.files import write
 
 __all__ = ["figures_run", "write_summary", "summary_of"]
 
 _SUMMARY_KEYS = ("dataset", "figures", "agreement", "seconds", "cached_columns", "columns", "config", "optimum",
                  "device", "scheduler")
 
-
-def _check_figures(rec: dict) -> None:
-    """Validator of ``boundcheck/figures`` files: ``runs``, a non-empty list of per-dataset summaries."""
-    runs = rec.get("runs")
-    if not isinstance(runs, list) or not runs:
-        raise MalformedFile("runs must be a non-empty list")
-    for r in runs:
-        if not isinstance(r, dict) or not isinstance(r.get("dataset"), str):
-            raise MalformedFile("each run must be an object with a dataset name")
-        figs = r.get("figures")
-        if not isinstance(figs, dict) or not all(isinstance(figs.get(k), str) for k in ("png", "pdf")):
-            raise MalformedFile("each run must name its figure files (png, pdf)")
-        if not isinstance(r.get("agreement"), dict) or not isinstance(r.get("config"), dict):
-            raise MalformedFile("each run must hold its agreement numbers and configuration")
-
-
-register_kind("figures", _check_figures)
 
 
 def summary_of(r: dict) -> dict:

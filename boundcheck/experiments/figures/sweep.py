@@ -26,7 +26,7 @@ from boundcheck.experiments.data import Dataset, cache_root, load_dataset
 from boundcheck.experiments.figures.column import lr_grid, run_column
 from boundcheck.experiments.figures.kernel import resolve_device
 from boundcheck.experiments.figures.optimum import CACHE_VERSION, CertifiedOptimum, certified_optimum
-from boundcheck.outputs.files import MalformedFile, load, register_kind, write
+from boundcheck.outputs.files import load, write
 
 log = logging.getLogger("boundcheck")
 
@@ -145,24 +145,6 @@ def _column_path(root: Path, cfg: SweepConfig, key: str, B: int, K: int) -> Path
 
 
 _ENVELOPE = ("format", "version", "boundcheck", "python", "created", "kind", "seed", "command")
-
-
-def _check_column(rec: dict) -> None:
-    """Validator of ``boundcheck/sweep-column`` files (a cached column is input like any other)."""
-    for k in ("B", "K", "seeds", "max_steps", "steps_run"):
-        v = rec.get(k)
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise MalformedFile(f"{k} must be a non-negative integer")
-    for k in ("lrs", "status", "hits", "mean_steps"):
-        if not isinstance(rec.get(k), list):
-            raise MalformedFile(f"{k} must be a list")
-    if not len(rec["lrs"]) == len(rec["status"]) == len(rec["hits"]) == len(rec["mean_steps"]):
-        raise MalformedFile("lrs, status, hits and mean_steps differ in length")
-    if rec.get("tuned_lr") is not None and not isinstance(rec["tuned_lr"], (int, float)):
-        raise MalformedFile("tuned_lr must be a number or null")
-
-
-register_kind("sweep-column", _check_column)
 
 
 def _read_column(path: Path, B: int, K: int, cfg: SweepConfig) -> dict | None:

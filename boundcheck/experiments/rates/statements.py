@@ -64,7 +64,7 @@ def _compiled(sid: str, what: str) -> Callable[..., Any]:
     "eta" / "gamma" (the right-hand side of the step-size hypothesis), "table2:<row>"."""
     import sympy as sp
 
-    from boundcheck.lang.statement import SYMBOLS
+    from boundcheck.lang.declaration import SYMBOLS
     from boundcheck.paper import get_statement
 
     st = get_statement(sid)
