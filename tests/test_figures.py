@@ -508,6 +508,20 @@ def test_cli_quick_mnist(tmp_path):
 
 
 @needs_data
+@pytest.mark.slow
+def test_cli_quick_covtype_on_local_cluster_equals_in_process(tmp_path):
+    """``figures --quick --scheduler local:2`` gives the same columns as in-process (issue 17, done-when)."""
+    _, a = _run_cli(tmp_path / "a", "--dataset", "covtype", "--quick")
+    _, b = _run_cli(tmp_path / "b", "--dataset", "covtype", "--quick", "--scheduler", "local:2")
+    ra = load(a / "figure2_covtype_quick.json", "figures")["runs"][0]
+    rb = load(b / "figure2_covtype_quick.json", "figures")["runs"][0]
+    assert rb["scheduler"].startswith("dask") and ra["scheduler"] == "in-process"
+    strip = lambda c: {k: v for k, v in c.items() if k != "seconds"}  # noqa: E731
+    assert [strip(c) for c in ra["column_data"]] == [strip(c) for c in rb["column_data"]]
+    assert ra["agreement"] == rb["agreement"]
+
+
+@needs_data
 def test_cli_quick_mnist_reduced(tmp_path):
     """MNIST ``--quick`` with K ∈ {1, 2} and one run per point (≈ 2 min): the regularised objective is
     stated, certified to float64 accuracy, and the two regimes separate."""
