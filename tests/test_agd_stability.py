@@ -1,4 +1,6 @@
-"""Tests for boundcheck/_agd_stability.py (Lemma 12 machinery and the smooth-convex probe)."""
+"""Tests for boundcheck.experiments.agd_stability (Lemma 12: the constant c_K and its recursions).
+
+The smooth-convex conjecture (Section 6) is searched by the engine itself: tests/test_designs.py."""
 from __future__ import annotations
 
 import math
@@ -173,64 +175,3 @@ def test_plot_c_K_runs():
     data = plot_c_K(ax, K_max=50, lam0s=(1.0, math.inf))
     assert set(data) == {1.0, math.inf}
     plt.close(fig)
-
-
-# ----------------------------------------------------------------------------- Part B: the probe
-from boundcheck.experiments.agd_stability import PROBE_FAMILIES, _best_pattern, _switch_design, _switch_response, _switch_verify, probe_smooth_convex
-
-
-def test_switch_response_matches_constant_curvature_recursion():
-    g = gamma_schedule(3.0, 12)
-    for a_on in (0.3, 1.0):
-        P = np.ones((1, 12), dtype=bool)
-        assert np.allclose(_switch_response(P, g, a_on)[0], difference_recursion(a_on, 12, gammas=g, e=1.0))
-    assert np.allclose(_switch_response(np.zeros((1, 12), dtype=bool), g, 1.0)[0],
-                       difference_recursion(0.0, 12, gammas=g, e=1.0))
-
-
-def test_probe_reports_verified_growth():
-    res = probe_smooth_convex(K_list=(5, 20, 40), budget_s=3.0, seed=1, families=("huber", "pwq-ridge"),
-                              lam0s=(1.0, 100.0), dims=(1, 8))
-    assert [r["K"] for r in res] == [5, 20, 40]
-    for r in res:
-        assert {"K", "worst", "ratio", "quadratic_constant", "family", "instance"} <= set(r)
-        assert r["quadratic_constant"] == pytest.approx(1 + 1 / r["K"])
-        assert r["verified"]["dps"] >= 50
-        assert r["ratio"] <= r["instance"]["B"] * (1 + 1 / r["K"])  # the trivial cap
-    big = res[-1]
-    assert big["family"] == "pwq-ridge" and big["instance"]["hypotheses_ok"]
-    assert big["ratio"] > 50 * big["quadratic_constant"]  # verified at ≥ 50 digits
-    assert big["ratio"] == pytest.approx(big["float_ratio"], rel=1e-6)  # design (linearised) = exact run
-    assert res[1]["ratio"] < big["ratio"]
-    # generic huber instances stay below the quadratic constant here (honest negative result)
-    assert res[-1]["per_family"]["huber"]["ratio"] <= 1.5
-
-
-def test_planted_no_switching_gives_no_growth():
-    """Planted: without curvature switching (pattern all 0: a linear loss) the same machinery
-    must report ratio ≤ 1 + 1/K — the growth claim is refuted for it."""
-    K = 40
-    des = _switch_design(np.zeros(K, dtype=bool), 100.0, 1.0)
-    ver = _switch_verify(des, K, 10**6, 1, np.random.default_rng(0), 50)
-    assert float(ver["ratio"]) <= 1 + 1 / K
-
-
-def test_planted_small_batch_breaks_linear_regime():
-    """Planted: the linearised design value is not trusted blindly — at B = 100 the exact run
-    no longer realises the pattern and the verified ratio is far below the design's."""
-    K = 40
-    P, v = _best_pattern(K, 100.0, 1.0, np.random.default_rng(0))
-    des = _switch_design(P, 100.0, 1.0)
-    ver = _switch_verify(des, K, 100, 1, np.random.default_rng(0), 50)
-    assert float(ver["ratio"]) < 0.1 * (2 * v / K**2)
-    assert list(ver["pattern_realised"]) != list(P)
-
-
-def test_probe_validation():
-    with pytest.raises(ValueError):
-        probe_smooth_convex(K_list=(), budget_s=1.0)
-    with pytest.raises(ValueError):
-        probe_smooth_convex(K_list=(5,), budget_s=1.0, families=("quadratic",))
-    with pytest.raises(ValueError):
-        probe_smooth_convex(K_list=(5, 5), budget_s=1.0)
-    assert "pwq-ridge" in PROBE_FAMILIES
