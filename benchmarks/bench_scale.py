@@ -1,12 +1,14 @@
 """Scale-out measurements: the Dask scheduler against in-process, and the full Figure 3 projection.
 
-    .venv/bin/python benchmarks/bench_scale.py [--json PATH] [--skip-ratio] [--skip-steps]
+    .venv/bin/python benchmarks/bench_scale.py [--json PATH] [--skip-ratio] [--skip-steps] [--verify]
 
 1. **Scheduling overhead per unit**: wall time of 200 no-op units / 200, in-process and on a
    ``local:2`` cluster (cluster start-up reported separately).
 2. **figures --quick** (CoverType: 6 (B, K) columns) in-process vs ``--scheduler local:2``, each
    from an empty sweep cache (the data set and its certified optimum are cached first, so both
    runs time the columns only); the columns must come out identical.
+2b. **default verify** (``--verify``: every statement, diagnoses included, no saved
+   counterexamples) in-process vs ``local:2`` (cluster start included); records must be identical.
 3. **Per-step cost of the full Figure 3 grid** (MNIST, λ = 10⁻³, 20 seeds, the full training
    loss every step, float32, the 13-point coarse learning-rate phase): ms per SGD step of the
    batched kernel for several B, measured here on the CPU over a few steps.
@@ -79,6 +81,25 @@ def quick_ratio() -> dict:
                 "sum_of_columns_s": sum(c["seconds"] for c in cols)}
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+
+
+def verify_ratio() -> dict:
+    from boundcheck.engine.verify import verify
+
+    root = tempfile.mkdtemp(prefix="bench-verify-")
+    try:
+        res = {}
+        for name, spec in (("in-process", None), ("local:2", "local:2")):
+            t = time.perf_counter()
+            with get_scheduler(spec) as s:
+                recs = verify(None, seed=0, out_dir=os.path.join(root, name), reuse=False, scheduler=s)
+            res[name] = (time.perf_counter() - t,
+                         json.dumps([r.as_dict(timings=False) for r in recs]).replace(os.path.join(root, name), "<out>"))
+        return {"in_process_s": res["in-process"][0], "local2_s": res["local:2"][0],
+                "ratio_local2_over_in_process": res["local:2"][0] / res["in-process"][0],
+                "identical_records": res["in-process"][1] == res["local:2"][1]}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def step_costs(Bs: tuple[int, ...] = (1, 16, 256, 1024, 4096), steps: int = 6) -> dict:
@@ -154,12 +175,19 @@ def main() -> int:
     ap.add_argument("--json", default=None)
     ap.add_argument("--skip-ratio", action="store_true")
     ap.add_argument("--skip-steps", action="store_true")
+    ap.add_argument("--skip-overhead", action="store_true")
+    ap.add_argument("--verify", action="store_true", help="also time the default verify both ways")
     a = ap.parse_args()
     out: dict = {"machine": {"cpus": os.cpu_count(), "load_avg_before": os.getloadavg(), "platform": platform.platform()}}
-    out["overhead"] = overhead()
-    o = out["overhead"]
-    print(f"scheduling overhead per unit: in-process {1e6 * o['in_process_s_per_unit']:.1f} µs, local:2 "
-          f"{1e3 * o['local2_s_per_unit']:.2f} ms (cluster start {o['local2_startup_s']:.1f} s)", flush=True)
+    if not a.skip_overhead:
+        out["overhead"] = o = overhead()
+        print(f"scheduling overhead per unit: in-process {1e6 * o['in_process_s_per_unit']:.1f} µs, local:2 "
+              f"{1e3 * o['local2_s_per_unit']:.2f} ms (cluster start {o['local2_startup_s']:.1f} s)", flush=True)
+    if a.verify:
+        out["verify_default"] = v = verify_ratio()
+        print(f"default verify: in-process {v['in_process_s']:.1f} s, local:2 {v['local2_s']:.1f} s (cluster start "
+              f"included): ratio {v['ratio_local2_over_in_process']:.2f}; identical records: {v['identical_records']}",
+              flush=True)
     if not a.skip_ratio:
         q = quick_ratio()
         out["figures_quick_covtype"] = q

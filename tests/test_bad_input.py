@@ -57,6 +57,12 @@ CASES = [
     ("budget-inf", lambda d: ["search", "lemma6", "--budget", "inf", "--out", str(d / "ce")]),
     ("scale-nan", lambda d: ["search", "lemma6", "--scale", "nan", "--out", str(d / "ce")]),
     ("growth-bad", lambda d: ["search", "lemma12_smooth_convex", "--growth", "5,x", "--out", str(d / "ce")]),
+    ("verify-scheduler-bad", lambda d: ["verify", "--statement", "lemma6", "--scheduler", "local:x",
+                                        "--out-dir", str(d / "ce")]),
+    ("search-scheduler-bad", lambda d: ["search", "lemma6", "--scheduler", "nowhere", "--out", str(d / "ce")]),
+    ("search-restarts-zero", lambda d: ["search", "lemma6", "--restarts", "0", "--out", str(d / "ce")]),
+    ("search-restarts-over-trials", lambda d: ["search", "lemma6", "--restarts", "9", "--trials", "4",
+                                               "--out", str(d / "ce")]),
     ("new-statement-bad-name", lambda d: ["new-statement", "9lives", "--out", str(d / "t.py")]),
 ]
 
@@ -64,7 +70,9 @@ EXPECT = {"verify-json-dir": "is a directory", "search-out-file": "not a directo
           "relax-defined-step": "cannot relax", "search-family-statement": "family of instances",
           "verify-encoding": "encoding", "module-missing": "no such file", "module-not-python": "not a Python file",
           "replay-missing": "no such file", "seed-negative": "--seed", "budget-inf": "finite",
-          "verify-budget-huge": "week", "family-unknown": "invalid choice", "replay-dps-huge": "--dps"}
+          "verify-budget-huge": "week", "family-unknown": "invalid choice", "replay-dps-huge": "--dps",
+          "verify-scheduler-bad": "local:N", "search-scheduler-bad": "--scheduler", "search-restarts-zero": "--restarts",
+          "search-restarts-over-trials": "cannot be split"}
 
 
 @pytest.mark.parametrize("name,argv", CASES, ids=[c[0] for c in CASES])

@@ -41,6 +41,14 @@ def add_budget_arguments(p: argparse.ArgumentParser, *, trials_help: str) -> Non
     p.add_argument("--seed", type=int, default=0, help="random seed (a non-negative integer; default 0)")
 
 
+def add_scheduler_argument(p: argparse.ArgumentParser, *, units: str) -> None:
+    """``--scheduler SPEC``: where ``units`` run (boundcheck.parallel; parsed before any work)."""
+    p.add_argument("--scheduler", default=None, metavar="SPEC",
+                   help=f"run the {units} in parallel: local:N (a Dask cluster of N worker processes on this "
+                   "machine), the address of a running Dask scheduler (tcp://host:8786) or a scheduler file "
+                   "(*.json); needs the 'dist' extra.  Same results as in this process (the default)")
+
+
 def check_seed(seed: int) -> None:
     if seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, got {seed}")

@@ -19,34 +19,53 @@ from boundcheck.engine.instances import check_instance
 from boundcheck.engine.search import search
 from boundcheck.outputs import files
 from boundcheck.outputs.files import MalformedFile
+from boundcheck.lang.modules import load_statement_files
 from boundcheck.paper import get_statement
 
 __all__ = ["growth", "save_growth", "replay_growth", "grows"]
 
 
 def growth(st: Any, K_list: Sequence[int] = (5, 10, 20, 40, 80), *, trials: int | None = None, seed: int = 0,
-           family: Any = None, progress: Callable[[float, str], None] | None = None) -> list[dict]:
-    """One verified row per K: the best instance the engine found with K pinned, re-checked."""
+           family: Any = None, progress: Callable[[float, str], None] | None = None, scheduler: Any = None,
+           modules: Sequence[str] = ()) -> list[dict]:
+    """One verified row per K: the best instance the engine found with K pinned, re-checked.
+
+    ``scheduler``: a :mod:`boundcheck.parallel` scheduler (the rows are its units; the same rows
+    as in this process); ``modules``: the user's statement files ``st`` comes from."""
+    ks = [int(K) for K in K_list]
+    if scheduler is not None and scheduler.kind != "in-process":
+        opts = {"statement": st.id, "modules": [str(m) for m in modules], "trials": trials, "seed": seed,
+                "family": family}
+        return scheduler.map(_row_unit, ks, args=(opts,), describe=lambda K: f"K = {K}", label="growth",
+                             progress=(lambda d, n: progress(d, f"{d} of {n} rows")) if progress else None)
     rows = []
-    for i, K in enumerate(K_list):
-        r = search(st, trials=trials, seed=seed, family=family, structure={"K": int(K)}, stop_on_found=False,
-                   shrink=False)
-        row = {"K": int(K), "evaluations": r.evaluations, "trials": r.trials, "float_ratio": r.best_ratio,
-               "ratio": None, "constant": None, "counterexample": False, "structure": None, "params": None}
-        best = r.counterexample or r.best_instance  # the largest re-checked violation, else the top elite
-        if best is not None:
-            s, p = best["structure"], best["params"]
-            chk = recheck(st, s, p, 1.0)
-            row.update({"structure": dict(s), "params": {k: np.asarray(v, dtype=float) for k, v in p.items()},
-                        "ratio": chk["ratio"], "counterexample": chk["is_counterexample"],
-                        "violated_hypotheses": chk["violated_hypotheses"], "lhs": chk["lhs"], "rhs": chk["rhs"]})
-            if chk["ratio"] is not None and st.explicit is not None and st.bound is not None:
-                # the ratio against the printed rate (c in ε ≤ c·ηρ²K²/B): explicit/rate at this K
-                row["constant"] = chk["ratio"] * (K + 1) / K if st.id.startswith("lemma12") else None
-        rows.append(row)
+    for i, K in enumerate(ks):
+        rows.append(_row(st, K, trials=trials, seed=seed, family=family))
         if progress:
-            progress(i + 1, f"K = {K}: ratio {row['ratio']}")
+            progress(i + 1, f"K = {K}: ratio {rows[-1]['ratio']}")
     return rows
+
+
+def _row_unit(K: int, opts: dict) -> dict:
+    load_statement_files(opts["modules"])
+    return _row(get_statement(opts["statement"]), K, trials=opts["trials"], seed=opts["seed"], family=opts["family"])
+
+
+def _row(st: Any, K: int, *, trials: int | None, seed: int, family: Any) -> dict:
+    r = search(st, trials=trials, seed=seed, family=family, structure={"K": K}, stop_on_found=False, shrink=False)
+    row = {"K": K, "evaluations": r.evaluations, "trials": r.trials, "float_ratio": r.best_ratio,
+           "ratio": None, "constant": None, "counterexample": False, "structure": None, "params": None}
+    best = r.counterexample or r.best_instance  # the largest re-checked violation, else the top elite
+    if best is not None:
+        s, p = best["structure"], best["params"]
+        chk = recheck(st, s, p, 1.0)
+        row.update({"structure": dict(s), "params": {k: np.asarray(v, dtype=float) for k, v in p.items()},
+                    "ratio": chk["ratio"], "counterexample": chk["is_counterexample"],
+                    "violated_hypotheses": chk["violated_hypotheses"], "lhs": chk["lhs"], "rhs": chk["rhs"]})
+        if chk["ratio"] is not None and st.explicit is not None and st.bound is not None:
+            # the ratio against the printed rate (c in ε ≤ c·ηρ²K²/B): explicit/rate at this K
+            row["constant"] = chk["ratio"] * (K + 1) / K if st.id.startswith("lemma12") else None
+    return row
 
 
 def grows(rows: Sequence[dict]) -> bool:

@@ -11,6 +11,11 @@ Status of a statement:
 Budgets are counts: ``trials`` instances per statement (default: the statement's
 ``default_trials``), so the same seed and trials give the same records on any machine.
 ``budget`` (seconds, for the whole run) is only a cap; a statement it stops says so.
+
+On a Dask scheduler (``scheduler=``) the units are the statements, then the diagnoses of the
+refuted ones: each unit calls the same ``verify_statement`` / ``diagnose`` with the same seed
+and trials as the in-process loop, so the records are the same (timings aside).  Workers
+import the user's statement files (``modules``) themselves.
 """
 from __future__ import annotations
 
@@ -19,13 +24,14 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from boundcheck.engine.database import ExampleDatabase
 from boundcheck.engine.diagnosis import diagnose
 from boundcheck.engine.replay import family_grows, save_counterexample
 from boundcheck.engine.search import SearchResult, search
 from boundcheck.lang.declaration import Statement
+from boundcheck.lang.modules import load_statement_files
 from boundcheck.outputs import files
 from boundcheck.paper import REGISTRY, get_statement, statement_ids
 
@@ -177,8 +183,8 @@ def select(ids: Iterable[str] | None) -> list[str]:
 
 def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budget: float | None = None, seed: int = 0,
            out_dir: str | Path | None = "reports/counterexamples", progress: Callable[[float, str], None] | None = None,
-           reuse: bool = True, diagnosis: bool = True, on_record: Callable[[Record], None] | None = None
-           ) -> list[Record]:
+           reuse: bool = True, diagnosis: bool = True, on_record: Callable[[Record], None] | None = None,
+           scheduler: Any = None, modules: Sequence[str] = ()) -> list[Record]:
     """Settle the registry (or ``ids``); one Record per statement.
 
     ``trials``: instances per statement (default each statement's own); ``budget``: an
@@ -186,13 +192,18 @@ def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budge
     its corrected version.  ``reuse``: re-check the saved counterexamples in ``out_dir`` first.
     ``diagnosis``: for every refuted statement with declared corrections, check every set of
     them (and every reading) and attach the minimal sets that make it hold.  ``on_record`` is
-    called with each record as it is settled (a caller keeps the partial results on Ctrl-C)."""
+    called with each record as it is settled (a caller keeps the partial results on Ctrl-C).
+    ``scheduler``: a :mod:`boundcheck.parallel` scheduler (default: this process); ``modules``:
+    the user's statement files the ids come from (imported again by each Dask worker)."""
     if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int) or trials < 1):
         raise ValueError(f"trials must be a positive integer, got {trials!r}")
     if budget is not None and not (isinstance(budget, (int, float)) and budget > 0 and math.isfinite(budget)):
         raise ValueError(f"budget must be a positive number of seconds, got {budget!r}")
     chosen = select(ids)
     out = Path(out_dir) if out_dir is not None else None
+    if scheduler is not None and scheduler.kind != "in-process":
+        return _verify_on(scheduler, chosen, trials=trials, budget=budget, seed=seed, out_dir=out, progress=progress,
+                          reuse=reuse, diagnosis=diagnosis, on_record=on_record, modules=modules)
     records = []
     t0 = time.monotonic()
     done = 0
@@ -221,6 +232,52 @@ def verify(ids: Iterable[str] | None = None, *, trials: int | None = None, budge
                 progress(done, f"{rec.id}: diagnosis")
             rec.diagnosis = diagnose(st, trials=trials, seed=seed, out_dir=out, printed_record=rec,
                                      corrected_record=by.get(st.corrected_by))
+    return records
+
+
+def _settle_unit(i: str, opts: dict) -> Record:
+    """One statement, on whichever process runs it (a Dask unit)."""
+    load_statement_files(opts["modules"])
+    return verify_statement(get_statement(i), trials=opts["trials"], budget=opts["cap"], seed=opts["seed"],
+                            out_dir=opts["out_dir"], reuse=opts["reuse"])
+
+
+def _diagnose_unit(pair: tuple, opts: dict) -> dict:
+    """One refuted statement's diagnosis (a Dask unit): its printed and corrected records reused."""
+    load_statement_files(opts["modules"])
+    rec, corrected = pair
+    return diagnose(get_statement(rec.id), trials=opts["trials"], seed=opts["seed"], out_dir=opts["out_dir"],
+                    printed_record=rec, corrected_record=corrected)
+
+
+def _verify_on(sched: Any, chosen: list[str], *, trials, budget, seed, out_dir, progress, reuse, diagnosis,
+               on_record, modules) -> list[Record]:
+    """``verify`` with statements (then diagnoses) as units on a Dask scheduler, in registry order."""
+    from boundcheck.parallel import check_relative_paths
+    check_relative_paths(sched, {"--out-dir": out_dir})
+    checkable = [i for i in chosen if REGISTRY[i].checkable] or chosen
+    opts = {"trials": trials, "cap": None if budget is None else max(budget / len(checkable), 0.05), "seed": seed,
+            "out_dir": out_dir, "reuse": reuse, "modules": [str(Path(m).resolve()) for m in modules]}
+    done = [0]
+
+    def settled(k: int, rec: Record) -> None:
+        log.info("%s: %s (%d trials, worst ratio %s)", rec.id, rec.status, rec.trials, rec.worst_ratio)
+        if on_record is not None:
+            on_record(rec)
+        done[0] += _cost(REGISTRY[rec.id], trials)
+        if progress:
+            progress(done[0], f"{rec.id}: {rec.status}")
+
+    records = sched.map(_settle_unit, chosen, args=(opts,), on_result=settled, describe=str, label="verify")
+    if diagnosis:
+        by = {r.id: r for r in records}
+        todo = [r for r in records if r.status == "refuted" and REGISTRY[r.id].corrections]
+        if progress and todo:
+            progress(done[0], f"diagnosis of {len(todo)} statements")
+        diags = sched.map(_diagnose_unit, [(r, by.get(REGISTRY[r.id].corrected_by)) for r in todo], args=(opts,),
+                          describe=lambda u: f"diagnosis of {u[0].id}", label="diagnosis")
+        for r, d in zip(todo, diags):
+            r.diagnosis = d
     return records
 
 

@@ -15,7 +15,8 @@ scheduler is asked for.  May import: ``boundcheck.outputs`` only (a low layer: e
 other layer may use it).
 """
 from boundcheck.parallel.engine import (DaskScheduler, Failure, InProcess, Scheduler, SchedulerError, UnitFailed,
-                                        dask_available, get_scheduler, parse_spec)
+                                        check_relative_paths, dask_available, get_scheduler,
+                                        parse_spec)
 
 __all__ = ["Scheduler", "InProcess", "DaskScheduler", "get_scheduler", "parse_spec", "UnitFailed", "Failure",
-           "SchedulerError", "dask_available"]
+           "SchedulerError", "dask_available", "check_relative_paths"]

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, runtim
 log = logging.getLogger("boundcheck")
 
 __all__ = ["Scheduler", "InProcess", "DaskScheduler", "get_scheduler", "parse_spec", "UnitFailed", "Failure",
-           "SchedulerError", "dask_available", "DEFAULT_RETRIES", "MAX_LOCAL_WORKERS"]
+           "SchedulerError", "dask_available", "check_relative_paths", "DEFAULT_RETRIES", "MAX_LOCAL_WORKERS"]
 
 #: retries of a unit whose worker failed, before it is reported (Dask's ``submit(retries=…)``)
 DEFAULT_RETRIES = 2
@@ -92,6 +92,8 @@ class Scheduler(Protocol):
 
     def describe(self) -> str: ...
 
+    def working_directories(self) -> set[str]: ...
+
     def close(self) -> None: ...
 
     def __enter__(self) -> "Scheduler": ...
@@ -122,6 +124,9 @@ class InProcess:
 
     def describe(self) -> str:
         return "in-process"
+
+    def working_directories(self) -> set[str]:
+        return {os.getcwd()}
 
     def close(self) -> None:
         pass
@@ -158,9 +163,11 @@ class DaskScheduler:
 
     kind = "dask"
 
-    def __init__(self, client: Any, cluster: Any = None, *, retries: int = DEFAULT_RETRIES, spec: str = "") -> None:
+    def __init__(self, client: Any, cluster: Any = None, *, retries: int = DEFAULT_RETRIES, spec: str = "",
+                 quiet: contextlib.ExitStack | None = None) -> None:
         self.client = client
         self.cluster = cluster
+        self._quiet = quiet  # a local scheduler logs in this process: held at WARNING until closed
         self.retries = _check_retries(retries)
         self.spec = spec
         self._closed = False
@@ -171,6 +178,10 @@ class DaskScheduler:
             return max(1, len(self.client.scheduler_info().get("workers", {})))
         except Exception:  # noqa: BLE001 - a dead scheduler has no workers to count
             return 1
+
+    def working_directories(self) -> set[str]:
+        """The current directories of the workers (relative paths resolve against them)."""
+        return set(self.client.run(os.getcwd).values()) or {os.getcwd()}
 
     def describe(self) -> str:
         where = "local cluster" if self.cluster is not None else f"scheduler {self.client.scheduler.address}"
@@ -231,8 +242,12 @@ class DaskScheduler:
             try:
                 self.client.close()
             finally:
-                if self.cluster is not None:
-                    self.cluster.close()
+                try:
+                    if self.cluster is not None:
+                        self.cluster.close()
+                finally:
+                    if self._quiet is not None:
+                        self._quiet.close()
 
     def __enter__(self) -> "DaskScheduler":
         return self
@@ -378,16 +393,18 @@ def get_scheduler(spec: str | None = None, *, retries: int = DEFAULT_RETRIES,
         # memory at once, and NumPy's large temporaries fault their pages in on every step —
         # measured 1.6× slower on a figures column).  Set process-wide, so restarted workers get it too.
         dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENV})
-        try:
-            with _quiet():  # no dashboard; the scheduler's HTTP server on a free port, never 8787
-                cluster = distributed.LocalCluster(n_workers=val, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
-                                                   silence_logs=logging.ERROR)
+        quiet = contextlib.ExitStack()
+        quiet.enter_context(_quiet())  # the scheduler and its connections log here, asynchronously
+        try:  # no dashboard; the scheduler's HTTP server on a free port, never 8787
+            cluster = distributed.LocalCluster(n_workers=val, threads_per_worker=1, processes=True,
+                                               dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                                               silence_logs=logging.ERROR)
+            client = distributed.Client(cluster, set_as_default=False)  # (its connection chatter too)
         except Exception as exc:  # noqa: BLE001 - one line, whatever went wrong starting processes
+            quiet.close()
             raise SchedulerError(f"could not start a local Dask cluster of {val} workers: {exc}") from None
-        client = distributed.Client(cluster, set_as_default=False)
         log.info("dask: local cluster of %d workers started in %.1fs", val, time.monotonic() - t0)
-        return DaskScheduler(client, cluster, retries=retries, spec=str(spec))
+        return DaskScheduler(client, cluster, retries=retries, spec=str(spec), quiet=quiet)
     try:
         if kind == "file":
             client = distributed.Client(scheduler_file=val, timeout=f"{connect_timeout}s", set_as_default=False)
@@ -397,6 +414,20 @@ def get_scheduler(spec: str | None = None, *, retries: int = DEFAULT_RETRIES,
         raise SchedulerError(f"cannot connect to the Dask scheduler at {val}: {exc}") from None
     log.info("dask: connected to %s in %.1fs", val, time.monotonic() - t0)
     return DaskScheduler(client, None, retries=retries, spec=str(spec))
+
+
+def check_relative_paths(sched: "Scheduler", paths: dict) -> None:
+    """Units write their files where the caller would: a relative path (``{option: path}``) is
+    refused, before any work, when the workers run in another directory than this process."""
+    rel = {o: p for o, p in paths.items() if p is not None and not Path(p).is_absolute()}
+    if not rel or sched.kind == "in-process":
+        return
+    here = os.getcwd()
+    there = sched.working_directories()
+    if there != {here}:
+        o, p = next(iter(rel.items()))
+        raise SchedulerError(f"{o} {p} is relative and the Dask workers run in {', '.join(sorted(there))} "
+                             f"(not {here}): give an absolute {o} on a shared file system")
 
 
 def per_unit_overhead(sched: InProcess | DaskScheduler, units: int = 200) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from boundcheck.cli.options import add_scheduler_argument
 from boundcheck.outputs.common import format_table
 
 
@@ -31,10 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", choices=["covtype", "mnist", "both"], default="both")
     p.add_argument("--quick", action="store_true", help="reduced grid: minutes on 2 CPU cores")
     p.add_argument("--device", default="auto", help="auto (CUDA via PyTorch when present, else NumPy on CPU), cpu, cuda")
-    p.add_argument("--scheduler", default=None, metavar="SPEC",
-                   help="run the (B, K) columns in parallel: local:N (a Dask cluster of N worker processes on "
-                   "this machine) or the address of a running Dask scheduler (tcp://host:8786, or a scheduler "
-                   "file *.json); needs the 'dist' extra.  Default: in this process")
+    add_scheduler_argument(p, units="(B, K) columns")
     p.add_argument("--out", default=".", help="output folder for the figures and JSON (default .)")
     p.add_argument("--data-dir", default=None,
                    help="folder with mnist/*.gz and covtype/covtype.libsvm.binary.scale.bz2 "

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from boundcheck.cli.options import add_scheduler_argument
+
 #: the --grid keys (the fields of ``boundcheck.experiments.rates.Grid``; a test keeps the two equal)
 GRID_KEYS = ("B", "K", "T", "Bc", "Kc", "Tc", "Kc0", "Tc0", "Bp", "Kp", "eta", "samples", "steps", "target", "probe",
              "probe_B", "probe_K", "pseeds", "fit", "share", "n", "condition", "noise")
@@ -35,9 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                    help="auto picks CUDA (with torch) when present, else the CPU; numpy always runs on the CPU")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    p.add_argument("--scheduler", default=None, metavar="SPEC",
-                   help="run the grid chunks in parallel: local:N (a Dask cluster of N worker processes) or the "
-                   "address of a running Dask scheduler; needs the 'dist' extra.  Default: in this process")
+    add_scheduler_argument(p, units="grid chunks")
     p.add_argument("--json", metavar="PATH", help="write points, exponents (with intervals) and violations "
                    "as a boundcheck/rates file")
     p.add_argument("--plot", metavar="PATH", help="write the figure (.png, .pdf or .svg)")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 from boundcheck.cli.modules import add_module_argument, load_modules
-from boundcheck.cli.options import add_budget_arguments, check_seed, command_line
+from boundcheck.cli.options import add_budget_arguments, add_scheduler_argument, check_seed, command_line
 
 #: family names and groups a user can pass as --family (kept here so --help imports no library)
 FAMILY_CHOICES = ("linear", "least-squares", "quadratic", "logistic", "huber", "softplus", "squared-hinge",
@@ -31,7 +32,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--growth", metavar="K,K,…", default=None,
                    help="a growth table instead: one search per K (the trials each), the best instance of each "
                         "re-checked in high precision, saved as a replayable growth file (e.g. 5,10,20,40,80)")
+    p.add_argument("--restarts", type=int, default=1, metavar="R",
+                   help="R independent searches with seeds derived from --seed, the trials split between them "
+                        "(the result depends on seed, trials and R only; default 1: the plain search)")
     p.add_argument("--json", metavar="PATH", help="write the result as JSON")
+    add_scheduler_argument(p, units="restarts (or, with --growth, the rows)")
     add_module_argument(p)
     p.set_defaults(func=run)
 
@@ -44,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         check_output_file(args.json, option="--json", suffixes=(".json",))
     check_output_dir(args.out, option="--out")
+    if not 1 <= args.restarts <= 4096:
+        raise ValueError(f"--restarts must be an integer in 1..4096, got {args.restarts}")
+    from boundcheck.parallel import UnitFailed, get_scheduler, parse_spec
+    parse_spec(args.scheduler)
     load_modules(args.module)
     from boundcheck.paper import get_statement
     st = get_statement(args.id)
@@ -51,17 +60,30 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("Lemma 12 is about convex quadratics; its conjecture beyond them (Section 6) is the statement "
                          "lemma12_smooth_convex: 'boundcheck search lemma12_smooth_convex --growth 5,10,20,40,80'")
     family = _resolve_family(st, args.family)
-    if args.growth is not None:
-        return _growth(args, st, family)
+    trials = args.trials or st.default_trials
+    if args.growth is None and trials < args.restarts:
+        raise ValueError(f"--trials {trials} cannot be split into --restarts {args.restarts} (one trial each at least)")
+    ks = _ks(args.growth) if args.growth is not None else None
+    try:
+        with get_scheduler(args.scheduler) as sched:
+            if ks is not None:
+                return _growth(args, st, family, ks, sched)
+            return _search(args, st, family, trials, sched)
+    except UnitFailed as exc:  # a worker failure is not bad input: exit 1, one line
+        print(f"boundcheck: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _search(args: argparse.Namespace, st, family, trials: int, sched) -> int:
     from boundcheck.engine.replay import save_counterexample
-    from boundcheck.engine.search import search
+    from boundcheck.engine.restarts import search_restarts
     from boundcheck.outputs import Progress, files, fmt, format_table
     quiet = getattr(args, "quiet", False)
-    trials = args.trials or st.default_trials
     bar = Progress(trials, f"search {st.id}", enabled=None if not quiet else False)
     try:
-        r = search(st, trials=trials, budget=args.budget, seed=args.seed, scale=args.scale, family=family,
-                   relax=tuple(args.relax), progress=lambda d, note: bar.update(d, note))
+        r = search_restarts(st, args.restarts, trials=trials, budget=args.budget, seed=args.seed, scale=args.scale,
+                            family=family, relax=tuple(args.relax), progress=lambda d, note: bar.update(d, note),
+                            scheduler=sched, modules=[str(Path(m).resolve()) for m in args.module or ()])
     finally:
         bar.close()
     path = None
@@ -71,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         save_counterexample(path, st, args.scale, ce["structure"], ce["params"], ce["check"], seed=args.seed,
                             command=command_line())
     if not quiet:
-        print(f"{st.number}: bound × {args.scale:g}, {trials} trials, seed {args.seed}")
+        rs = f", {args.restarts} restarts (derived seeds)" if args.restarts > 1 else ""
+        print(f"{st.number}: bound × {args.scale:g}, {trials} trials, seed {args.seed}{rs}")
         best = r.counterexample["check"]["ratio"] if r.found else r.best_ratio
         rows = [("found", "yes" if r.found else "no"), ("best ratio LHS/RHS (bound as printed)", fmt(best, 8))]
         if args.scale != 1:  # what decides here: LHS against S·RHS
@@ -129,16 +152,16 @@ def _ks(text: str) -> list[int]:
     return ks
 
 
-def _growth(args: argparse.Namespace, st, family) -> int:
+def _growth(args: argparse.Namespace, st, family, ks: list[int], sched) -> int:
     """A growth table: the worst verified ratio for each K (Section 6's conjecture: growth refutes a big-O)."""
-    ks = _ks(args.growth)
     from boundcheck.engine.growth import growth, grows, save_growth
     from boundcheck.outputs import Progress, files, fmt, format_table
     quiet = getattr(args, "quiet", False)
     bar = Progress(len(ks), f"growth {st.id}", enabled=None if not quiet else False)
     try:
         rows = growth(st, ks, trials=args.trials, seed=args.seed, family=family,
-                      progress=lambda d, note: bar.update(d, note))
+                      progress=lambda d, note: bar.update(d, note), scheduler=sched,
+                      modules=[str(Path(m).resolve()) for m in args.module or ()])
     finally:
         bar.close()
     path = str(Path(args.out) / f"{st.id}-growth-seed{args.seed}.json")

@@ -6,7 +6,7 @@ import sys
 import time
 
 from boundcheck.cli.modules import add_module_argument, load_modules
-from boundcheck.cli.options import add_budget_arguments, check_seed, command_line
+from boundcheck.cli.options import add_budget_arguments, add_scheduler_argument, check_seed, command_line
 
 LEGEND = ("'-': no value — a verified statement has no counterexample, a refuted one no correction link, and a "
           "counterexample with RHS ≤ 0 has no ratio; trials = admissible instances evaluated; worst ratio = max "
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--no-diagnosis", action="store_true",
                    help="do not check every set of a refuted statement's declared corrections (minimal sets)")
     p.add_argument("--json", metavar="PATH", help="write the run (version, seed, trials, command, records) as JSON")
+    add_scheduler_argument(p, units="statements (then the diagnoses of the refuted ones)")
     add_module_argument(p)
     p.set_defaults(func=run)
 
@@ -39,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         check_output_file(args.json, option="--json", suffixes=(".json",))
     check_output_dir(args.out_dir, option="--out-dir")
+    from boundcheck.parallel import UnitFailed, get_scheduler, parse_spec
+    parse_spec(args.scheduler)
     user_ids = load_modules(args.module)
     from boundcheck.engine import verify as V
     from boundcheck.outputs import Progress, format_table
@@ -47,11 +50,17 @@ def run(args: argparse.Namespace) -> int:
     quiet = getattr(args, "quiet", False)
     bar = Progress(V.total_units(ids, args.trials), "verify", enabled=None if not quiet else False)
     t0 = time.monotonic()
-    records = []
+    records: list = []  # settled so far (kept on Ctrl-C); the returned list is in registry order
     try:
-        V.verify(chosen, trials=args.trials, budget=args.budget, seed=args.seed, out_dir=args.out_dir,
-                 progress=lambda d, note: bar.update(d, note), reuse=not args.no_reuse,
-                 diagnosis=not args.no_diagnosis, on_record=records.append)
+        with get_scheduler(args.scheduler) as sched:
+            records = V.verify(chosen, trials=args.trials, budget=args.budget, seed=args.seed, out_dir=args.out_dir,
+                               progress=lambda d, note: bar.update(d, note), reuse=not args.no_reuse,
+                               diagnosis=not args.no_diagnosis, on_record=records.append, scheduler=sched,
+                               modules=args.module or ())
+    except UnitFailed as exc:  # a worker failure is not bad input: exit 1, one line
+        bar.close()
+        print(f"boundcheck: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         bar.close()
         if args.json and records:  # the statements settled before Ctrl-C, marked as a partial run
