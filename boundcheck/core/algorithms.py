@@ -195,6 +195,8 @@ def _next_lambda(lam: Any, root: str) -> Any:
 def _hp_lambda(lam: Any) -> Any:
     """λ as mpmath numbers, for exact / high-precision runs: Fraction − mpf and Fraction / mpf
     are undefined in mpmath, and a float λ would drop the run to float64 at the first sqrt."""
+    if type(lam).__name__ == "arb":  # a rigorous ball (flint.arb) stays a ball: never rounded
+        return lam
     a = nm.to_mp(lam)
     return a[()] if a.ndim == 0 else a
 
@@ -266,6 +268,9 @@ METHODS: dict[str, Callable[[], InnerMethod]] = {
 
 
 def get_method(name: str) -> InnerMethod:
+    """A fresh inner method by name: "gd" (gradient descent), "prox" (proximal gradient descent)
+    or "agd" (Nesterov's accelerated gradient descent), the methods Algorithm 1 echoes
+    (Sections 4.1-4.3).  Raises ValueError for any other name."""
     try:
         return METHODS[name]()
     except KeyError:

@@ -444,6 +444,8 @@ def family_names() -> list[str]:
 
 
 def get_family(name: str) -> LossFamily:
+    """The loss family ``name`` (a key of :data:`FAMILIES`) with its certified constants β, ρ over
+    a ball.  Raises ValueError for an unknown name."""
     try:
         return FAMILIES[name]
     except KeyError:

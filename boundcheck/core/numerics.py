@@ -65,7 +65,13 @@ def log(x: Any) -> Any:
     return np.log(x)
 
 
+def _is_ball(x: Any) -> bool:
+    return type(x).__name__ == "arb" and type(x).__module__.startswith("flint")
+
+
 def sqrt(x: Any) -> Any:
+    if _is_ball(x):  # rigorous ball arithmetic (python-flint): the exact worst-case engine's AGD
+        return x.sqrt()
     if is_exact(x):
         return _sqrt(x)
     if isinstance(x, (mpmath.mpf, Fraction)):

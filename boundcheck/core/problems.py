@@ -222,7 +222,10 @@ PROBLEMS = {"linreg": LinearRegression.make, "quadratic-ball": QuadraticOverBall
             "logistic": LogisticRegression.make}
 
 
-def get_problem(name: str, **kw: Any):
+def get_problem(name: str, **kw: Any) -> Any:
+    """A built-in problem with closed-form population risk F and exact w*: "linreg",
+    "quadratic-ball" or "logistic" (a key of :data:`PROBLEMS`), built with ``kw``.  Raises
+    ValueError for an unknown name."""
     try:
         return PROBLEMS[name](**kw)
     except KeyError:

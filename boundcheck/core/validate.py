@@ -2,8 +2,8 @@
 
 Every public entry point validates its arguments here so that bad input raises a
 ``ValueError`` that names the offending argument (the CLI turns it into a one-line
-message and exit code 2).  Exact rationals (``fractions.Fraction``), sympy numbers and
-mpmath numbers are accepted wherever a real number is expected.
+message and exit code 2).  Exact rationals (``fractions.Fraction``, ``flint.fmpq``), sympy numbers,
+mpmath numbers and ``flint.arb`` balls are accepted wherever a real number is expected.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _is_real(x: Any) -> bool:
     if isinstance(x, numbers.Real):
         return True
     mod = type(x).__module__
-    if mod.startswith("mpmath") or mod.startswith("sympy"):
+    if mod.startswith(("mpmath", "sympy", "flint")):  # flint: fmpq (exact) and arb (rigorous balls), for PEPs
         try:
             return bool(getattr(x, "is_real", True)) and float(x) == float(x)
         except (TypeError, ValueError):

@@ -54,15 +54,23 @@ class Term:
     """A scalar or vector term (``vector`` tells which); evaluate with ``term.evaluate(ctx)``."""
 
     def __init__(self, label: str, fn: Callable[[Any], tuple[Any, Any]], vector: bool = False,
-                 needs: frozenset = frozenset()) -> None:
+                 needs: frozenset = frozenset(), sym: Callable[[Any], Any] | None = None) -> None:
         self.label = label
         self._fn = fn
         self.vector = vector
         self.needs = frozenset(needs)  # atoms a setting must provide (checked at declaration)
+        self._sym = sym
 
     def evaluate(self, ctx: Any) -> tuple[Any, Any]:
         """(value, magnitude) on the evaluation context ``ctx``."""
         return self._fn(ctx)
+
+    def symbolic(self, ctx: Any) -> Any:
+        """The term over symbolic points (the exact worst-case engine, :mod:`boundcheck.pep`):
+        a vector, a quadratic form in the Gram matrix and the function values, or a number."""
+        if self._sym is None:
+            raise ValueError(f"the quantity {self.label} has no form over symbolic points (no PEP for it)")
+        return self._sym(ctx)
 
     def __repr__(self) -> str:
         return self.label
@@ -96,7 +104,7 @@ class Term:
                 return x * y, mx * my
             return x / y, mx / _abs(y)
         lab = f"({a} {sym} {b})" if op in ("add", "sub") else f"{_paren(a)} {sym} {_paren(b)}"
-        return Term(lab, fn, vec, a.needs | b.needs)
+        return Term(lab, fn, vec, a.needs | b.needs, sym=lambda ctx: _SYM_OPS[op](a.symbolic(ctx), b.symbolic(ctx)))
 
     def __add__(self, o): return self._bin(o, "add", "+")
     def __radd__(self, o): return self._bin(o, "add", "+", rev=True)
@@ -108,7 +116,8 @@ class Term:
     def __rtruediv__(self, o): return self._bin(o, "div", "/", rev=True)
 
     def __neg__(self) -> "Term":
-        return Term(f"−{_paren(self)}", lambda ctx: (lambda v: (-v[0], v[1]))(self.evaluate(ctx)), self.vector, self.needs)
+        return Term(f"−{_paren(self)}", lambda ctx: (lambda v: (-v[0], v[1]))(self.evaluate(ctx)), self.vector, self.needs,
+                    sym=lambda ctx: -self.symbolic(ctx))
 
     def __pow__(self, p: int | float) -> "Term":
         if self.vector:
@@ -119,7 +128,12 @@ class Term:
         def fn(ctx):
             x, m = self.evaluate(ctx)
             return x**p, _abs(m) ** p
-        return Term(f"{_paren(self)}^{p}", fn, False, self.needs)
+        return Term(f"{_paren(self)}^{p}", fn, False, self.needs, sym=lambda ctx: self.symbolic(ctx) ** p)
+
+
+#: the arithmetic of symbolic values (vectors, quadratic forms, numbers): Python's operators
+_SYM_OPS = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+            "div": lambda x, y: x / y}
 
 
 def _paren(t: Term) -> str:
@@ -139,19 +153,20 @@ def as_term(x: Any) -> Term:
         def const(ctx, c=c):
             v = ctx.constant(c)
             return v, _abs(v)
-        return Term(str(c), const)
+        return Term(str(c), const, sym=lambda ctx, c=c: ctx.sym_constant(c))
     if isinstance(x, sp.Basic):
         def sym(ctx, x=x):
             v = ctx.expression(x)
             return v, _abs(v)
-        return Term(str(x), sym, needs=frozenset(f"symbol:{s.name}" for s in x.free_symbols))
+        return Term(str(x), sym, needs=frozenset(f"symbol:{s.name}" for s in x.free_symbols),
+                    sym=lambda ctx, x=x: ctx.sym_expression(x))
     raise ValueError(f"cannot make a term of {type(x).__name__} {x!r}")
 
 
 # atoms --------------------------------------------------------------------------------------
 def _point(name: str, label: str | None = None) -> Term:
     return Term(label or name, lambda ctx: (lambda v: (v, _abs(v)))(ctx.point(name)), vector=True,
-                needs=frozenset({f"point:{name}"}))
+                needs=frozenset({f"point:{name}"}), sym=lambda ctx: ctx.sym_point(name))
 
 
 w_init = _point("w_init")
@@ -183,7 +198,7 @@ _VECTOR_FIELDS = ("pivot", "d")
 def _state(field: str, when: str) -> Term:
     vec = field in _VECTOR_FIELDS
     return Term(f"{field}_{when}", lambda ctx: (lambda v: (v, _abs(v)))(ctx.state(field, when)), vector=vec,
-                needs=frozenset({f"state:{field}"}))
+                needs=frozenset({f"state:{field}"}), sym=lambda ctx: ctx.sym_state(field, when))
 
 
 lam_init = state_init("lam")
@@ -197,7 +212,8 @@ pivot_out = state_out("pivot")
 def f(point: Term) -> Term:
     """f̄_ξ(point): the batch objective (the mean of the batch's losses)."""
     _need_vector(point, "f")
-    return Term(f"f({point})", lambda ctx: (lambda v: (v, _abs(v)))(ctx.objective(point)), needs=point.needs | {"f"})
+    return Term(f"f({point})", lambda ctx: (lambda v: (v, _abs(v)))(ctx.objective(point)), needs=point.needs | {"f"},
+                sym=lambda ctx: ctx.sym_objective(point.symbolic(ctx)))
 
 
 def F(point: Term) -> Term:
@@ -224,14 +240,15 @@ def E(term: Term) -> Term:
 def norm(v: Term) -> Term:
     """‖v‖."""
     _need_vector(v, "norm")
-    return Term(f"‖{v}‖", lambda ctx: (lambda x, m: (_norm(x), _norm(m)))(*v.evaluate(ctx)), needs=v.needs)
+    return Term(f"‖{v}‖", lambda ctx: (lambda x, m: (_norm(x), _norm(m)))(*v.evaluate(ctx)), needs=v.needs,
+                sym=lambda ctx: v.symbolic(ctx).norm())
 
 
 def sqnorm(v: Term) -> Term:
     """‖v‖²."""
     _need_vector(v, "sqnorm")
     return Term(f"‖{v}‖²", lambda ctx: (lambda x, m: ((x * x).sum(axis=-1), (m * m).sum(axis=-1)))(*v.evaluate(ctx)),
-                needs=v.needs)
+                needs=v.needs, sym=lambda ctx: (lambda x: x.dot(x))(v.symbolic(ctx)))
 
 
 def dot(u: Term, v: Term) -> Term:
@@ -242,7 +259,7 @@ def dot(u: Term, v: Term) -> Term:
     def fn(ctx):
         (x, mx), (y, my) = u.evaluate(ctx), v.evaluate(ctx)
         return (x * y).sum(axis=-1), (mx * my).sum(axis=-1)
-    return Term(f"⟨{u}, {v}⟩", fn, needs=u.needs | v.needs)
+    return Term(f"⟨{u}, {v}⟩", fn, needs=u.needs | v.needs, sym=lambda ctx: u.symbolic(ctx).dot(v.symbolic(ctx)))
 
 
 def absolute(t: Term) -> Term:
@@ -250,7 +267,8 @@ def absolute(t: Term) -> Term:
     t = as_term(t)
     if t.vector:
         raise ValueError("absolute value of a vector: use norm")
-    return Term(f"|{t}|", lambda ctx: (lambda x, m: (_abs(x), m))(*t.evaluate(ctx)), needs=t.needs)
+    return Term(f"|{t}|", lambda ctx: (lambda x, m: (_abs(x), m))(*t.evaluate(ctx)), needs=t.needs,
+                sym=lambda ctx: abs(t.symbolic(ctx)))
 
 
 def stability() -> Term:
@@ -272,7 +290,8 @@ def by_method(terms: dict[str, Any]) -> Term:
         if m not in ts:
             raise ValueError(f"by_method has no term for method {m!r}")
         return ts[m].evaluate(ctx)
-    return Term("{" + ", ".join(f"{k}: {t}" for k, t in ts.items()) + "}", fn, vec.pop(), needs)
+    return Term("{" + ", ".join(f"{k}: {t}" for k, t in ts.items()) + "}", fn, vec.pop(), needs,
+                sym=lambda ctx: ts[ctx.method_name].symbolic(ctx))
 
 
 def _need_vector(t: Any, what: str) -> None:
