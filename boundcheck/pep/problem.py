@@ -175,7 +175,7 @@ class Problem:
         return dict(obj=obj, obj_c=obj_c, Aq=Aq, bq=bq, Ae=Ae, be=be, ri=ri, ci=ci, w=w)
 
     # ------------------------------------------------------------------ solve
-    def solve(self, solver: str = "auto", *, tol: float = 1e-10, max_iter: int | None = None) -> Solution:
+    def solve(self, solver: str = "auto", *, tol: float = 1e-8, max_iter: int | None = None) -> Solution:
         """Solve in float64.  ``solver``: "clarabel", "scs" or "auto" (Clarabel; SCS if
         Clarabel fails or the Gram matrix is large)."""
         if solver not in ("auto", "clarabel", "scs"):
