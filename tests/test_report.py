@@ -405,6 +405,24 @@ def test_refuted_page_shows_rhs_minus_lhs_and_says_which_ratio(built):
     assert "saved counterexample" in page  # the histogram's legend names the shrunk instance's line
 
 
+def test_refuted_page_has_the_diagnosis_block(built):
+    """Issue 14: the statement's page says what must change, one correction at a time, with every
+    insufficient set's own counterexample file."""
+    out, data, _ = built
+    rec = next(r for r in data.records if r.id == "theorem7")
+    assert rec.diagnosis and rec.diagnosis["minimal"]  # its content at this small budget: see test_errata.py
+    texts = _texts(out)
+    k = texts.index(_page_of(texts, "theorem7"))
+    page = " ".join(" ".join(texts[k:k + 3]).split())  # the block may flow onto the next pages
+    assert "Diagnosis: the corrections, one at a time" in page
+    assert "needs " in page and "Algorithm 1 averages w_1..w_T" in page
+    for name in ("average", "step_size", "none (as printed)"):
+        assert name in page
+    for s in rec.diagnosis["subsets"]:
+        if s["status"] == "refuted" and s["apply"]:
+            assert Path(s["counterexample"]).name in page.replace(" ", ""), s
+
+
 def test_histogram_marks_ratios_seen_and_the_saved_counterexample(built, tmp_path):
     _, data, _ = built
     rec = next(r for r in data.records if r.id == "theorem7")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from boundcheck.cli.modules import add_module_argument, load_modules
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("show", parents=[common], help="show one statement: printed text, hypotheses, bound, corrections",
@@ -12,6 +14,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("id", metavar="ID")
     p.add_argument("--latex", action="store_true", help="print the bound as LaTeX as well")
     p.add_argument("--json", metavar="PATH", help="write the statement's summary as JSON")
+    add_module_argument(p)
     p.set_defaults(func=run)
 
 
@@ -20,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from boundcheck.lang.symbols import hypothesis_text
     from boundcheck.outputs import files
     from boundcheck.paper import ENCODINGS, get_statement
+    load_modules(args.module)  # a statement of your own (the new-statement scaffold says to pass its file)
     if args.id in ENCODINGS:
         e = ENCODINGS[args.id]
         print(f"{e.number} ({e.id}, {e.kind}, §{e.section}): {e.title}")
@@ -32,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
             files.write(args.json, "verify", {"encoding": e.summary()})
         return 0
     st = get_statement(args.id)
-    print(f"{st.number} ({st.id}, {st.kind}, §{st.section}): {st.title}")
+    where = f", §{st.section}" if st.section else ""  # a user's statement may have no section or title
+    print(f"{st.number} ({st.id}, {st.kind}{where})" + (f": {st.title}" if st.title else ""))
     print(f"  printed: {st.printed}")
     if st.cls is not None:
         print(f"  function class: {st.cls.describe()}")

@@ -1,0 +1,108 @@
+"""Discoverability and labels (issue 15, items 10 and 14): ``boundcheck list`` and ``show``,
+``show --module`` (what the new-statement scaffold tells a user to run), partial ``verify``
+results on Ctrl-C, the scaled ratio that ``search --scale`` prints, and ``figures --help``."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from boundcheck.cli.app import main
+from boundcheck.paper import ENCODINGS, REGISTRY
+
+
+def _run(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse --help / usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _rows(out: str) -> dict[str, list[str]]:
+    return {line.split()[0]: line.split() for line in out.splitlines() if line.split()}
+
+
+def test_list_shows_every_id_and_the_last_run_statuses(tmp_path, capsys):
+    last = tmp_path / "v.json"
+    code, _, err = _run(["verify", "--statement", "lemma6", "--trials", "512", "--quiet", "--json", str(last),
+                         "--out-dir", str(tmp_path / "ce")], capsys)
+    assert code == 0, err
+    code, out, err = _run(["list", "--last", str(last)], capsys)
+    assert code == 0 and err == ""
+    rows = _rows(out)
+    assert set(REGISTRY) | set(ENCODINGS) <= set(rows)
+    assert "verified" in rows["lemma6"] and "-" in rows["theorem7"] and "theorem7_corrected" in rows["theorem7"]
+    assert "encoded" in rows["gd"]
+    code, out, _ = _run(["list", "--last", str(tmp_path / "none.json")], capsys)  # no run known: '-' everywhere
+    assert code == 0 and "verified" not in _rows(out)["lemma6"]
+
+
+def test_show_prints_text_hypotheses_bound_corrections_and_proof_module(capsys):
+    code, out, err = _run(["show", "theorem7"], capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("Theorem 7 (theorem7, theorem, §4.1)")
+    assert "printed: " in out and "η = min{1/β, (ρ/(KD))√(B/T)}" in out
+    assert "hypothesis: " in out and "LHS ≤ the bound:" in out
+    assert "named correction 'average'" in out and "named correction 'step_size'" in out
+    assert "corrected by: theorem7_corrected" in out and "proof module: proofs/theorem7.py" in out
+
+
+def test_show_takes_the_users_module_as_the_scaffold_says(tmp_path, capsys):
+    """The new-statement scaffold's docstring says ``boundcheck show ID --module FILE``."""
+    path = tmp_path / "test_my_claim.py"
+    code, _, err = _run(["new-statement", "my_claim", "--out", str(path)], capsys)
+    assert code == 0, err
+    assert f"boundcheck show my_claim --module {path}" in path.read_text()
+    try:
+        code, out, err = _run(["show", "my_claim", "--module", str(path)], capsys)
+        assert code == 0, err
+        assert out.splitlines()[0] == "My lemma: my_claim (my_claim, lemma)" and "hypothesis: " in out
+        assert "§" not in out.splitlines()[0]  # no empty section mark for a statement without one
+    finally:
+        from boundcheck.lang import unregister
+        if "my_claim" in REGISTRY:
+            unregister("my_claim")
+    code, _, err = _run(["show", "my_claim"], capsys)  # without --module: one line, exit 2
+    assert code == 2 and err.count("\n") == 1 and "unknown statement id 'my_claim'" in err
+
+
+def test_ctrl_c_in_verify_keeps_the_settled_statements(tmp_path, capsys, monkeypatch):
+    """Ctrl-C after one statement is settled: exit 130, and --json holds that statement, marked partial."""
+    from boundcheck.engine import verify as V
+    real = V.verify_statement
+
+    def one_then_interrupt(chosen, **kw):
+        kw["on_record"](real(REGISTRY["lemma6"], trials=512, seed=0, out_dir=kw.get("out_dir")))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(V, "verify", one_then_interrupt)
+    out = tmp_path / "v.json"
+    code, _, err = _run(["verify", "--statement", "lemma6", "--statement", "lemma9", "--json", str(out),
+                         "--out-dir", str(tmp_path / "ce")], capsys)
+    assert code == 130
+    assert f"partial results (1 of 2 statements) written to {out}" in err
+    run = json.loads(out.read_text())
+    assert run["interrupted"] is True and [r["id"] for r in run["records"]] == ["lemma6"]
+    assert run["seed"] == 0 and run["command"].startswith("boundcheck") and run["boundcheck"]
+
+
+def test_search_with_a_scale_prints_the_scaled_ratio_next_to_the_printed_one(tmp_path, capsys):
+    """Item 10: 'found yes' next to 'best ratio 1' was confusing; the scaled ratio (> 1 refutes) is printed too."""
+    code, out, err = _run(["search", "lemma9", "--scale", "0.98", "--trials", "3000", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    ratios = {line.split("  ")[0].strip(): line.split()[-1] for line in out.splitlines() if "best ratio" in line}
+    assert float(ratios["best ratio LHS/RHS (bound as printed)"]) <= 1 + 1e-9
+    assert float(ratios["best ratio LHS/(S·RHS), S = 0.98 (> 1 refutes)"]) > 1
+
+
+def test_figures_help_prints_percent_signs_once(capsys):
+    code, out, _ = _run(["figures", "--help"], capsys)
+    assert code == 0 and "1%" in out and "%%" not in out
+
+
+@pytest.mark.parametrize("cmd", ["verify", "search", "show", "replay"])
+def test_module_option_everywhere_a_statement_id_is_taken(cmd, capsys):
+    code, out, _ = _run([cmd, "--help"], capsys)
+    assert code == 0 and "--module" in out
