@@ -106,3 +106,25 @@ def test_figures_help_prints_percent_signs_once(capsys):
 def test_module_option_everywhere_a_statement_id_is_taken(cmd, capsys):
     code, out, _ = _run([cmd, "--help"], capsys)
     assert code == 0 and "--module" in out
+
+
+def test_replaying_a_users_file_without_its_module_says_to_pass_it(tmp_path, capsys):
+    """Item 11: a counterexample of a statement of one's own, replayed without --module, gets a hint."""
+    code, _, err = _run(["search", "lemma9", "--scale", "0.98", "--trials", "3000", "--out", str(tmp_path), "--quiet"],
+                        capsys)
+    assert code == 0, err
+    (f,) = tmp_path.glob("lemma9-*.json")
+    d = json.loads(f.read_text())
+    d["statement"] = "my_own_lemma"
+    f.write_text(json.dumps(d))
+    code, out, err = _run(["replay", str(f)], capsys)
+    assert code == 2 and err.count("\n") == 1 and "unknown statement id 'my_own_lemma'" in err
+    assert "pass its file with --module" in err
+
+
+def test_verify_table_explains_its_dashes(tmp_path, capsys):
+    """Item 10: '-' in the verify table is explained under it."""
+    code, out, _ = _run(["verify", "--statement", "lemma6", "--trials", "512", "--out-dir", str(tmp_path)], capsys)
+    assert code == 0
+    table = out.split("'-': ", 1)
+    assert " - " in table[0] and len(table) == 2 and "no value" in table[1]
