@@ -10,10 +10,13 @@ They compose, and they shrink: structures towards small K, B and n, numbers towa
 * ``instances(statement)`` — (structure, raw parameters) of a declared statement, inside its
   declared hypotheses (every raw coordinate in its raw domain), ready for ``statement.evaluate``.
 
+    import boundcheck as bc
     from hypothesis import given
     from boundcheck.testing.strategies import instances
 
-    @given(instances(bc.get_statement("lemma6")))
+    st = bc.get_statement("lemma6")
+
+    @given(instances(st))
     def test_lemma6_holds(inst):
         structure, raw = inst
         e = st.evaluate(structure, raw)
