@@ -292,6 +292,19 @@ def total_units(ids: Iterable[str] | None, trials: int | None) -> int:
     return sum(_cost(REGISTRY[i], trials) for i in select(ids)) or 1
 
 
+def attach_certificates(records: list[Record], cert_dir: str | Path) -> None:
+    """Add each statement's saved PEP certificates, re-checked exactly, as ``extra["certified"]``
+    (the "certified" column; see :func:`boundcheck.pep.grid.certificate_summary`)."""
+    from boundcheck.pep.grid import certificate_summary
+    for r in records:
+        st = REGISTRY.get(r.id)
+        if st is None:
+            continue
+        summ = certificate_summary(st, cert_dir)
+        if summ is not None:
+            r.extra["certified"] = summ
+
+
 def exit_code(records: list[Record]) -> int:
     """0 if every statement is verified, or refuted with its corrected version verified; else 1."""
     by = {r.id: r for r in records}

@@ -106,6 +106,7 @@ class Statement:
     reference: str = ""
     corrections: tuple = ()           # Correction(name, text, changes): named single changes (errata)
     alternative_readings: tuple = ()  # Reading(name, text, changes): where the text admits several
+    pep_grid: Mapping[str, Any] | None = None  # default grid of the exact worst-case engine (boundcheck pep)
 
     # ------------------------------------------------------------------------- declaration
     def __post_init__(self) -> None:
@@ -519,4 +520,6 @@ def register(st: Statement) -> Statement:
 
 
 def unregister(sid: str) -> None:
+    """Remove statement ``sid`` from the registry (no error if it is not registered); the
+    inverse of :func:`register`, e.g. for a test that registers its own statements."""
     REGISTRY.pop(sid, None)

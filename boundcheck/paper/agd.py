@@ -39,6 +39,7 @@ LEMMA11 = register(statement(
               "The initial state (d_init, λ_init) is arbitrary (λ_init ≥ 0: the λ-recursion's own range)."),
     proof_module="lemma11", proof="proofs/lemma11.py (our proof: the FISTA-type one-step inequality with weight "
                                   "θ = λ_j, telescoped)",
+    pep_grid={"K": tuple(range(1, 11)), "lambda_init": ("1/2",), "eta_frac": ("1",)},
 ))
 LEMMA11_CORRECTED = register(statement(
     "lemma11_corrected", "Lemma 11 (λ_init ≥ 1)", section="4.3", **_L11,
@@ -49,6 +50,7 @@ LEMMA11_CORRECTED = register(statement(
     correction="The one-step inequality combines convexity at w_j with weight λ_j − 1, which must be ≥ 0: "
                "λ_init ∈ (0, 1) breaks it (λ_init = 0 or ≥ 1 is fine).",
     proof_module="lemma11", proof="proofs/lemma11.py",
+    pep_grid={"K": tuple(range(1, 11)), "lambda_init": ("1", "3/2", "3"), "eta_frac": ("1/4", "1/2", "1")},
 ))
 
 LEMMA12 = register(statement(

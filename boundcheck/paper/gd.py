@@ -22,6 +22,7 @@ LEMMA5 = register(statement(
               "1/(ηK): the display is the potential-bounded regret property for V = ‖w − w*‖²/(2ηK). lemma5 "
               "encodes the display; the named potential is registered as lemma5_potential (refuted).",),
     proof_module="lemma5", proof="proofs/lemma5.py (our proof: per-step descent + convexity, telescoped; monotone f(w_j))",
+    pep_grid={"K": tuple(range(1, 11)), "eta_frac": ("1/4", "1/2", "1")},
 ))
 LEMMA5_POTENTIAL = register(statement(
     "lemma5_potential", "Lemma 5 (named potential)", section="4.1", **_REGRET,
@@ -32,7 +33,7 @@ LEMMA5_POTENTIAL = register(statement(
                             {"bound": (d0**2 / 2 - d1**2 / 2) / (eta * K)}),),
     quantity="f̄(w_out) − f̄(w*) after K GD steps (Definition 3 with the potential named in Lemma 5)",
     correction="Definition 3 holds for V = ‖w − w*‖²/(2ηK), the scaling of Lemma 5's own display (id lemma5).",
-    proof_module="lemma5", proof="proofs/lemma5.py",
+    proof_module="lemma5", proof="proofs/lemma5.py", pep_grid={"K": tuple(range(1, 11)), "eta_frac": ("1/2", "1")},
 ))
 
 LEMMA6 = register(statement(

@@ -41,7 +41,7 @@ LEMMA8 = register(statement(
                             {"bound_subs": {d0: d1, d1: d0, p0: p1, p1: p0}}),
                  Correction("pivot_term", "the pivot term measures ‖w_pivot − w*‖, not ‖w − w_pivot‖",
                             {"bound_subs": {p0: q0, p1: q1}})),
-    proof_module="lemma8", proof="proofs/lemma8.py",
+    proof_module="lemma8", proof="proofs/lemma8.py", pep_grid={"K": tuple(range(1, 11)), "gamma": ("1/2",), "eta_frac": ("1",)},
 ))
 LEMMA8_CORRECTED = register(statement(
     "lemma8_corrected", "Lemma 8 (corrected)", section="4.2", **_PROX_REGRET,
@@ -53,6 +53,7 @@ LEMMA8_CORRECTED = register(statement(
                "γ-strong convexity of f̄_prox and Jensen over w_0..w_{K−1} (the returned pivot) give the bound.",
     proof_module="lemma8", proof="proofs/lemma8.py (our proof: strongly convex one-step inequality, telescoped, "
                                  "Jensen on the pivot)",
+    pep_grid={"K": tuple(range(1, 11)), "gamma": ("1/2",), "eta_frac": ("1/4", "1/2", "1")},
 ))
 
 

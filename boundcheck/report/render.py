@@ -68,6 +68,14 @@ def add_section(name: str, section: Section, *, after: str | None = None, before
     SECTIONS.insert(i, (name, section))
 
 
+def _pep(doc: Doc, data: ReportData) -> None:
+    from boundcheck.report.pep import pep_pages
+    pep_pages(doc, data)
+
+
+SECTIONS.insert([n for n, _ in SECTIONS].index("statements") + 1, ("pep", _pep))
+
+
 def expected_pages(data: ReportData) -> int:
     """A rough page count for the progress bar (a statement takes about 1.7 pages)."""
     rates = 1 + 2 * len((data.rates or {}).get("methods", {})) if data.with_rates else 0

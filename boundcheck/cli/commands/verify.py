@@ -10,7 +10,8 @@ from boundcheck.cli.options import add_budget_arguments, add_scheduler_argument,
 
 LEGEND = ("'-': no value — a verified statement has no counterexample, a refuted one no correction link, and a "
           "counterexample with RHS ≤ 0 has no ratio; trials = admissible instances evaluated; worst ratio = max "
-          "LHS/RHS (1: the bound is attained); min slack = 1 − worst ratio.")
+          "LHS/RHS (1: the bound is attained); min slack = 1 − worst ratio; certified = grid points of 'boundcheck "
+          "pep' with an exact certificate over every function of the class, re-checked now ('exact': δ = 0).")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -29,6 +30,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--no-diagnosis", action="store_true",
                    help="do not check every set of a refuted statement's declared corrections (minimal sets)")
     p.add_argument("--json", metavar="PATH", help="write the run (version, seed, trials, command, records) as JSON")
+    p.add_argument("--certificates", default="reports/certificates", metavar="DIR",
+                   help="exact PEP certificates written by 'boundcheck pep' (re-checked here; the 'certified' column; "
+                        "default reports/certificates)")
     add_scheduler_argument(p, units="statements (then the diagnoses of the refuted ones)")
     add_module_argument(p)
     p.set_defaults(func=run)
@@ -69,13 +73,15 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         raise
     bar.close()
+    V.attach_certificates(records, args.certificates)
     code = V.exit_code(records)
     counts = {s: sum(r.status == s for r in records) for s in ("verified", "refuted", "unresolved")}
     if not quiet:
+        from boundcheck.pep.grid import certified_label
         rows = [(r.id, r.status, r.trials, r.worst_ratio, r.smallest_slack, r.counterexample or "-",
-                 r.corrected_by or "-") for r in records]
-        print(format_table(["id", "status", "trials", "worst ratio", "min slack", "counterexample", "corrected by"],
-                           rows))
+                 r.corrected_by or "-", certified_label(r.extra.get("certified"))) for r in records]
+        print(format_table(["id", "status", "trials", "worst ratio", "min slack", "counterexample", "corrected by",
+                            "certified"], rows))
         from boundcheck.engine.diagnosis import needs_line, readings_line
         from boundcheck.paper import get_statement
         by = {r.id: r for r in records}

@@ -1,0 +1,215 @@
+"""``boundcheck pep``: a statement's exact worst case on a parameter grid, point by point.
+
+At each grid point (K and the statement's free parameters, checked against its declared
+hypotheses) two PEPs are solved in float64:
+
+* **ratio** — sup LHS/RHS over every function of the class and every instance with RHS > 0
+  (max LHS s.t. RHS = 1): the exact worst ratio, to solver accuracy;
+* **difference** — max LHS − RHS s.t. tr G ≤ 1: ≤ 0 exactly when the bound holds at that
+  point; its dual gives the certificate.
+
+The verdict is then settled in exact arithmetic, never from the floats:
+
+* **proved** — an exact dual certificate (rational multipliers; residual PSD by exact LDLᵀ, or
+  by rigorous ball arithmetic where the method's coefficients are irrational) shows
+  LHS − RHS ≤ δ·tr G for every function of the class; δ = 0 is the statement itself, δ > 0 is
+  reported (and said);
+* **refuted** — an exact (or rigorous) primal witness violates the bound, saved as a file
+  that ``boundcheck replay`` re-checks; only for a class whose interpolation conditions are
+  exact (a relaxation never refutes);
+* **inconclusive** — neither could be made exact (the row says why).
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+log = logging.getLogger("boundcheck.pep")
+
+__all__ = ["PepRow", "grid_points", "evaluate_point", "run_grid", "DIFFERENCE_TOL", "point_name"]
+
+#: a difference-PEP value at or below this (relative to the normalisation tr G ≤ 1) is "holds
+#: to solver accuracy": an exact certificate is then sought; above it, a witness
+DIFFERENCE_TOL = 1e-6
+
+
+@dataclass
+class PepRow:
+    """One grid point of ``boundcheck pep``."""
+
+    statement: str
+    method: str
+    K: int
+    params: dict
+    ratio: float | None          # sup LHS/RHS (inf: unbounded; None: not solved)
+    difference: float | None     # max LHS − RHS s.t. tr G ≤ 1
+    verdict: str                 # proved | refuted | inconclusive | unsettled (--no-certify)
+    delta: str | None = None     # the certificate's δ ("0": exact), as "p/q"
+    file: str | None = None      # certificate or witness path
+    seconds: float = 0.0
+    note: str = ""
+    solver: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("ratio", "difference"):
+            v = d[k]
+            if v is not None and not np.isfinite(v):
+                d[k] = "inf" if v > 0 else "-inf"
+        return d
+
+
+def _listify(v: Any) -> list:
+    if isinstance(v, (list, tuple, range)):
+        return list(v)
+    return [v]
+
+
+def grid_points(st: Any, K: Sequence[int] | None = None, values: Mapping[str, Any] | None = None) -> list[tuple[int, dict]]:
+    """(K, {name: value}) for every point of the product grid: the options given, else the
+    statement's declared ``pep_grid``."""
+    base = dict(st.pep_grid or {})
+    given = {k: _listify(v) for k, v in (values or {}).items() if v is not None}
+    # a parameter given in natural units replaces its declared fraction and vice versa
+    for name in list(given):
+        alt = name[:-5] if name.endswith("_frac") else name + "_frac"
+        base.pop(alt, None)
+    grid = {k: _listify(v) for k, v in base.items() if k != "K"}
+    grid.update(given)
+    Ks = list(K) if K is not None else _listify(base.get("K", ()))
+    if not Ks:
+        raise ValueError(f"{st.id}: give the steps with --K (e.g. --K 1..10): it declares no PEP grid")
+    names = sorted(grid)
+    pts = []
+    for k in Ks:
+        for combo in itertools.product(*[grid[n] for n in names]):
+            pts.append((int(k), {n: str(v) for n, v in zip(names, combo)}))
+    return pts
+
+
+def point_name(st_id: str, K: int, params: Mapping[str, str]) -> str:
+    """A file-name stem for a grid point: lemma5_K3_eta_frac-1o2."""
+    parts = [st_id, f"K{K}"] + [f"{k}-{v}" for k, v in sorted(params.items())]
+    return re.sub(r"[^A-Za-z0-9_.-]", "", "_".join(parts).replace("/", "o"))
+
+
+def evaluate_point(unit: tuple, out_dir: str | None, certify: bool, solver: str, modules: Sequence[str] = ()) -> PepRow:
+    """Solve, then settle exactly, one grid point ``unit = (statement id, K, params, method)``.
+    A module-level function of picklable arguments: a Dask unit."""
+    sid, K, params, method = unit
+    if modules:
+        from boundcheck.lang.modules import load_statement_files
+        load_statement_files(list(modules))
+    from boundcheck.paper import get_statement
+    from boundcheck.pep.statements import build
+    st = get_statement(sid)
+    t0 = time.perf_counter()
+    inst = build(st, K, params, "float", method)
+    r = inst.problem("ratio").solve(solver)
+    dsol = inst.problem("difference").solve(solver)
+    ratio = r.value if r.status in ("optimal", "inaccurate", "unbounded") else None
+    diff = dsol.value
+    row = PepRow(sid, inst.method, K, dict(params), ratio, diff, "inconclusive", solver=dsol.solver,
+                 extra={"ratio_status": r.status, "difference_status": dsol.status, "class": inst.class_name})
+    stem = point_name(sid, K, params)
+    if not certify:
+        row.verdict = "unsettled"  # solved in floats only: no verdict without an exact file
+    elif diff is not None and diff <= DIFFERENCE_TOL:
+        from boundcheck.pep.certificate import certificate_record, prove
+        cert = prove(st, K, params, inst.method, solution=dsol)
+        if cert is not None:
+            row.verdict, row.delta = "proved", str(cert.delta)
+            if out_dir:
+                path = Path(out_dir) / "certificates" / f"{stem}.json"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                from boundcheck.outputs import files
+                files.write(path, "certificate", certificate_record(cert))
+                row.file = str(path)
+        else:
+            row.note = "no exact certificate found"
+    elif not inst.exact_class:
+        row.note = "relaxation (necessary conditions only): an upper bound, never a counterexample"
+    else:
+        from boundcheck.pep.witness import refute, witness_record
+        wit = refute(st, K, params, inst.method, solution=dsol)
+        if wit is not None:
+            row.verdict = "refuted"
+            if out_dir:
+                path = Path(out_dir) / "witnesses" / f"{stem}.json"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                from boundcheck.outputs import files
+                files.write(path, "witness", witness_record(wit))
+                row.file = str(path)
+        else:
+            row.note = "no exact witness found"
+    row.seconds = time.perf_counter() - t0
+    return row
+
+
+def run_grid(st: Any, points: Sequence[tuple[int, dict]], *, method: str | None = None, out_dir: str | None = "reports",
+             certify: bool = True, solver: str = "auto", scheduler: Any = None,
+             progress: Callable[[int, int], None] | None = None, modules: Sequence[str] = ()) -> list[PepRow]:
+    """Every grid point of ``st`` (in order), in this process or on a scheduler (a unit per point)."""
+    from boundcheck.pep.statements import build
+    for K, params in points:  # every point's hypotheses checked before any solve (one clear line)
+        build(st, K, params, "float", method)
+    units = [(st.id, K, params, method) for K, params in points]
+    if scheduler is None:
+        from boundcheck.parallel import InProcess
+        scheduler = InProcess()
+    return scheduler.map(evaluate_point, units, args=(out_dir, certify, solver, tuple(modules)), progress=progress,
+                         describe=lambda u: f"{u[0]} K={u[1]} {u[2]}", label="grid point")
+
+
+def certificate_summary(st: Any, cert_dir: str | Path, *, limit: int = 400) -> dict | None:
+    """The certificates of ``st`` saved in ``cert_dir`` (by ``boundcheck pep``), each RE-CHECKED
+    exactly here (a file is untrusted): {"points", "valid", "exact" (δ = 0), "max_delta",
+    "invalid": [file: reason]}; None when there is none.  Files for another declaration of the
+    statement (fingerprint) count as invalid."""
+    d = Path(cert_dir)
+    if not d.is_dir():
+        return None
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "", st.id)
+    paths = sorted(p for p in d.glob(f"{stem}_K*.json") if p.is_file())[:limit]
+    if not paths:
+        return None
+    from fractions import Fraction
+
+    from boundcheck.pep.certificate import check_certificate
+    valid, exact, worst, invalid = 0, 0, Fraction(0), {}
+    for p in paths:
+        try:
+            res = check_certificate(str(p))
+        except ValueError as exc:  # malformed
+            invalid[p.name] = f"malformed: {exc}"
+            continue
+        if res.valid:
+            valid += 1
+            dl = Fraction(str(res.delta)) if res.delta is not None else Fraction(0)
+            exact += dl == 0
+            worst = max(worst, dl)
+        else:
+            invalid[p.name] = res.reason
+    return {"points": len(paths), "valid": valid, "exact": exact, "max_delta": str(worst), "dir": str(d),
+            "invalid": invalid}
+
+
+def certified_label(summary: dict | None) -> str:
+    """The verify table's "certified" cell: '10/10 exact', '27/30 (δ ≤ 1e-08)', or '-'."""
+    if not summary:
+        return "-"
+    from fractions import Fraction
+    v, n = summary["valid"], summary["points"]
+    if v == 0:
+        return f"0/{n} valid"
+    if summary["exact"] == v:
+        return f"{v}/{n} exact"
+    return f"{v}/{n} (δ ≤ {float(Fraction(summary['max_delta'])):.0e})"
