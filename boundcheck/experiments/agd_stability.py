@@ -47,6 +47,7 @@ import numpy as np
 from boundcheck.core import numerics as nm
 from boundcheck.core.algorithms import accelerated_gradient_descent, lambda_sequence
 from boundcheck.core.losses import batch_objective, get_family, neighbour
+from boundcheck.core.stability import closed_form_sup
 from boundcheck.core.validate import check_array, check_positive, check_positive_int
 
 __all__ = [
@@ -425,17 +426,14 @@ def stability_quadratic_exact(examples: Mapping[str, Any], index: int, replaceme
             raise ValueError("eval_ball needs 'rho'")
         check_positive("eval_ball['rho']", rho)
         beta_e = eval_ball.get("beta", 0)
-        dn = norm(delta)
+        # the one Definition 1 sup (core.stability.closed_form_sup) over the evaluation ball
         if beta_e:
-            s = wK + wK2
-            sn = norm(s)
-            ds = (delta * s).sum()
-            eps = rho * dn + beta_e * (dn * sn + abs(ds)) / 4
+            eps, _ = closed_form_sup("quadratic", wK, wK2, {"beta_hat": beta_e, "r_b": rho})
             # Lipschitz of the evaluation class on the segment: ρ_b + β_e·max(‖w_K‖, ‖w'_K‖)
             rho_eval = rho + beta_e * max(norm(wK), norm(wK2))
             out["kind"] = "quadratic ball"
         else:
-            eps = rho * dn
+            eps, _ = closed_form_sup("linear", wK, wK2, {"r_a": rho})
             rho_eval = rho
             out["kind"] = "linear ball"
         out["epsilon"] = eps
