@@ -107,16 +107,16 @@ class Vec:
 
 
 class Norm:
-    """‖v‖: only its square is a PEP quantity."""
+    """‖v‖ (or √q of a quadratic form q ≥ 0): only its square is a PEP quantity."""
 
     __slots__ = ("v",)
 
-    def __init__(self, v: Vec) -> None:
+    def __init__(self, v: "Vec | Form") -> None:
         self.v = v
 
     def __pow__(self, p: Any) -> Any:
         if p == 2:
-            return self.v.dot(self.v)
+            return self.v if isinstance(self.v, Form) else self.v.dot(self.v)
         if p == 4:
             raise NotAPepQuantity("‖·‖⁴ is not quadratic in the points")
         raise NotAPepQuantity(f"‖·‖^{p}: a PEP handles squared norms only (write the bound in ‖·‖²)")
@@ -209,6 +209,8 @@ class Form:
             return Form(c=self.c ** p)
         if p == 1:
             return self
+        if p == 0.5 and self.a is None and self.c == 0:  # √(‖·‖²): only its square may be used
+            return Norm(self)
         raise NotAPepQuantity("a power of a non-constant scalar is not quadratic-affine in (G, F)")
 
     def __abs__(self) -> Any:

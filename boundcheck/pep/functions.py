@@ -133,7 +133,7 @@ class InterpolationClass:
         if not mu:
             return [(-1, gj, dx), (-1 / (2 * L), dg, dg)]
         k = 1 / (2 * (1 - mu / L))
-        return [(-1, gj, dx), (-k / L, dg, dg), (-k * mu, dx, dx), (-2 * k * mu / L, dg, dx)]
+        return [(-1, gj, dx), (-k / L, dg, dg), (-k * mu, dx, dx), (2 * k * mu / L, dg, dx)]
 
     def point_terms(self, g: Any) -> list[tuple[Any, Any, Any]] | None:
         """Per-point condition ρ² − ‖g‖² ≥ 0 (Lipschitz), Gram part; None without one."""

@@ -129,6 +129,13 @@ def evaluate_sym(expr: Any, env: Mapping[str, Any], space: Space) -> Any:
         return out
     if expr.is_Pow:
         base, ex = expr.args
+        if ex.free_symbols:  # an exponent in the parameters (e.g. (1 − ημ)^K): numbers only
+            vals = {s_: env.get(s_.name) for s_ in ex.free_symbols}
+            if any(v is None or not isinstance(v, (int, float)) and type(v).__name__ not in ("fmpq", "arb")
+                   for v in vals.values()):
+                raise NotAPepQuantity(f"{expr}: the exponent must be a number at the PEP point")
+            ex = sp.nsimplify(ex.xreplace({k: sp.Rational(str(v)) if type(v).__name__ == "fmpq" else
+                                           sp.nsimplify(float(v)) for k, v in vals.items()}))
         b = evaluate_sym(base, env, space)
         if ex.is_Integer:
             e = int(ex)
@@ -198,7 +205,8 @@ def resolve_params(st: Any, method: str, values: Mapping[str, Any], K: int) -> d
     env: dict[str, sp.Basic] = {"K": sp.Integer(K), "beta": parse_number(values.get("beta", 1), "beta")}
     if env["beta"] <= 0:
         raise ValueError("beta must be > 0")
-    if st.cls is not None and st.cls.strongly_convex:
+    declared = {sym.name for sym, _ in st.param_domains(method)}
+    if st.cls is not None and st.cls.strongly_convex and "mu" not in declared:
         if "mu" not in values:
             raise ValueError(f"{st.id}: the class is strongly convex: give mu (μ > 0)")
         env["mu"] = parse_number(values["mu"], "mu")
