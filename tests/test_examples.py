@@ -53,3 +53,32 @@ def test_example_verdicts(name, tmp_path, capsys):
     assert len(files) == 1, f"{false_id} (false) was not refuted"
     assert main(["replay", "--module", str(EXAMPLES / name), str(files[0])]) == 0
     capsys.readouterr()
+
+
+# ----------------------------------------------------------------------------- the exact worst case (PEP)
+#: one-batch examples with a fixed step: the PEP's worst ratio per K, and what the literature says of it
+PEP_CASES = {
+    "drori_teboulle_gd.py": ("drori_teboulle_gd", {}, lambda K: 1.0),            # tight for every N
+    "nesterov_agd.py": ("nesterov_agd", {}, None),                               # not tight: < 1
+}
+
+
+@pytest.mark.parametrize("name", sorted(PEP_CASES))
+def test_search_never_exceeds_the_exact_worst_case(name):
+    """Metamorphic: the search's worst ratio at each K is at most the PEP's (the worst case over
+    every function of the class), and the PEP's is at most 1 for a true statement."""
+    from boundcheck.pep.statements import build
+    sid, vals, tight = PEP_CASES[name]
+    st = _load(name)[sid]
+    r = search(st, seed=0, trials=4096)
+    checked = 0
+    for K in sorted(r.ratio_by_K)[:6]:
+        if K > 12:
+            continue
+        pep = build(st, K, vals).problem("ratio").solve("clarabel").value
+        assert pep <= 1 + 1e-6, (K, pep)
+        if tight is not None:
+            assert pep == pytest.approx(tight(K), abs=1e-5), (K, pep)
+        assert r.ratio_by_K[K] <= pep + 1e-5, (K, r.ratio_by_K[K], pep)
+        checked += 1
+    assert checked >= 2
