@@ -51,7 +51,7 @@ import numpy as np
 
 from boundcheck.core.algorithms import METHODS, AGDState
 from boundcheck.pep.forms import Form, Vec, to_exact
-from boundcheck.pep.functions import Combination, PepFunction, SmoothConvex, Space
+from boundcheck.pep.functions import Combination, PepFunction, SmoothConvex, Space, Triple
 from boundcheck.pep.problem import ConstraintRef, Problem
 
 __all__ = ["StabilityMeta", "StabilityResult", "stability_pep", "stability_bound", "lemma6_bound", "lemma9_bound",
@@ -77,6 +77,8 @@ class StabilityMeta:
     scale: Any                    # objective = scale·‖w_K − w'_K‖²
     free_vectors: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    h_refs: list = field(default_factory=list)          # extra inequality k ↔ h's (i, j) (j = −1: point)
+    shadow_vectors: list = field(default_factory=list)  # basis indices of the e_k (second-run h perturbations)
 
 
 def _rational(x: Any, name: str) -> Fraction:
@@ -135,6 +137,55 @@ def _check_params(method: str, K: int, eta: Any, B: Any, gamma: Any, beta: Any, 
     return p
 
 
+class _Shadow:
+    """h on the second trajectory, written as a perturbation of the first (a change of
+    variables, exact in every arithmetic): at the k-th query y'_k of the second run,
+
+        ∇h(y'_k) = ∇h(y_k) + e_k/B,   h(y'_k) = h(y_k) + ⟨∇h(y_k), y'_k − y_k⟩ + ψ_k/B²
+
+    with a fresh basis vector e_k and a fresh value ψ_k (y'_k = y_k: the same triple).  The
+    difference of the runs is O(1/B) while the runs move O(1): in the plain basis the SDP would
+    have to resolve O(1/B²) differences of O(1) Gram entries (Clarabel fails from B ≈ 10³); here
+    every variable of the worst case is O(1)."""
+
+    def __init__(self, h: PepFunction, first: list, inv_b: Any, shadow_vectors: list) -> None:
+        self.h, self.first, self.inv_b, self.k = h, first, inv_b, 0
+        self.shadow_vectors = shadow_vectors
+
+    def grad(self, x: Any) -> Any:
+        x = x.c if isinstance(x, Vec) else x
+        h, k = self.h, self.k
+        self.k += 1
+        t1 = h.triples[self.first[k]]
+        if np.array_equal(t1.x, x):
+            return t1.g
+        sp_ = h.space
+        e = sp_.new_vector(f"e_h{k}")
+        self.shadow_vectors.append(sp_.d - 1)
+        psi = sp_.new_value(f"ψ_h{k}")
+        g = t1.g + e * self.inv_b
+        f = t1.f + Vec(t1.g).dot(Vec(x - t1.x)) + psi * (self.inv_b * self.inv_b)
+        h.triples.append(Triple(x, g, f, f"h'{k}"))
+        return g
+
+    __call__ = grad
+
+
+class _Recorder:
+    """h on the first trajectory: the plain oracle, remembering which triple each query hit."""
+
+    def __init__(self, h: PepFunction) -> None:
+        self.h, self.first = h, []
+
+    def grad(self, x: Any) -> Any:
+        g = self.h.grad(x)
+        xs = x.c if isinstance(x, Vec) else x
+        self.first.append(next(i for i, t in enumerate(self.h.triples) if np.array_equal(t.x, xs)))
+        return g
+
+    __call__ = grad
+
+
 def stability_pep(method: str, K: int, *, eta: Any, B: int, gamma: Any = None, lambda_init: Any = 1,
                   free_momentum: bool = False, free_pivot: bool = False, beta: Any = 1, rho: Any = 1,
                   arith: str = "float") -> tuple[Problem, StabilityMeta]:
@@ -160,7 +211,10 @@ def stability_pep(method: str, K: int, *, eta: Any, B: int, gamma: Any = None, l
     f1 = PepFunction(space, SmoothConvex(betan, rhon), "f1")
     f1p = PepFunction(space, SmoothConvex(betan, rhon), "f1'")
     inv_b = num(Fraction(1, p["B"]))
-    batch, batch_p = Combination([(space.one, h), (inv_b, f1)]), Combination([(space.one, h), (inv_b, f1p)])
+    rec = _Recorder(h)
+    shadow_vectors: list[int] = []
+    shadow = _Shadow(h, rec.first, inv_b, shadow_vectors)
+    batch, batch_p = Combination([(space.one, rec), (inv_b, f1)]), Combination([(space.one, shadow), (inv_b, f1p)])
     w0 = space.zeros()
     free: list[str] = []
     M = METHODS[method]()
@@ -184,7 +238,45 @@ def stability_pep(method: str, K: int, *, eta: Any, B: int, gamma: Any = None, l
     meta = StabilityMeta(method, int(K), p, h, f1, f1p, run.iterates, run_p.iterates, scale, free,
                          notes=["Lipschitz smooth convex classes: necessary conditions only — the value is an upper "
                                 "bound", "w_0 at the origin (translation invariance); β = ρ = 1 w.l.o.g. by scaling"])
-    return Problem(space, [h, f1, f1p], objective), meta
+    # h's conditions as extra inequalities (its second-trajectory values are Forms, not single
+    # value variables): every ordered pair, then every point (the order Problem uses for a function)
+    nh = len(h.triples)
+    h_refs = [(i, j) for i in range(nh) for j in range(nh) if i != j] + [(i, -1) for i in range(nh)]
+    if arith == "exact":
+        extra = _LazyConditions(h, h_refs)
+    else:
+        extra = [(f"h: ({h.triples[i].name}, {h.triples[j].name})" if j >= 0 else f"h: ‖g_{h.triples[i].name}‖ ≤ ρ_h",
+                  h.condition(i, j) if j >= 0 else h.point_condition(i)) for i, j in h_refs]
+    meta.h_refs = h_refs
+    meta.shadow_vectors = shadow_vectors
+    prob = Problem(space, [f1, f1p], objective, extra=extra if arith != "exact" else [])
+    if arith == "exact":
+        prob.extra = extra
+    return prob, meta
+
+
+class _LazyConditions(list):
+    """h's conditions in exact arithmetic, built on first use (a certificate needs few of them;
+    building all (2K)² rational Forms up front costs seconds for nothing)."""
+
+    def __init__(self, h: PepFunction, refs: list) -> None:
+        super().__init__([None] * len(refs))
+        self.h, self.refs = h, refs
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        v = super().__getitem__(k)
+        if v is None:
+            i, j = self.refs[k]
+            h = self.h
+            v = (f"h: ({h.triples[i].name}, {h.triples[j].name})" if j >= 0 else f"h: ‖g_{h.triples[i].name}‖ ≤ ρ_h",
+                 h.condition(i, j) if j >= 0 else h.point_condition(i))
+            super().__setitem__(k, v)
+        return v
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
 
 
 # ----------------------------------------------------------------------------- closed forms
@@ -206,7 +298,7 @@ def exact_psd(S: Any) -> tuple[bool, int]:
     a negative one refutes PSD, and when every remaining diagonal entry is 0 the remaining block
     must vanish.  Returns (psd, rank)."""
     from flint import fmpq
-    A = [[fmpq(x) for x in row] for row in S]
+    A = [[to_exact(x) for x in row] for row in S]
     n = len(A)
     if any(len(r) != n for r in A):
         raise ValueError("exact_psd: a square matrix is required")
@@ -322,7 +414,7 @@ def gd_prox_certificate(problem: Problem, meta: StabilityMeta) -> tuple[dict, Fr
         omega[k] = omega[k + 1] * (1 + t[k]) * q * q
     scale = (B / (eta * rho)) ** 2
     pos = {ref: n for n, ref in enumerate(problem.inequalities)}
-    fidx = {id(fn): n for n, fn in enumerate(problem.functions)}
+    fidx = {id(fn): n for n, fn in enumerate(problem.functions)}  # f1, f1'
     lam: dict[int, Fraction] = {}
 
     def add(ref: ConstraintRef, v: Fraction) -> None:
@@ -338,10 +430,9 @@ def gd_prox_certificate(problem: Problem, meta: StabilityMeta) -> tuple[dict, Fr
         add(ConstraintRef(fidx[id(meta.f1p)], i1p, -1), 2 * eb2 * tail)
         if k >= 1:
             i, j = _triple_index(meta.h, x), _triple_index(meta.h, xp)
-            if i != j:
-                hf = fidx[id(meta.h)]
-                add(ConstraintRef(hf, i, j), W * (1 + t[k]) * 2 * eta * q)
-                add(ConstraintRef(hf, j, i), W * (1 + t[k]) * 2 * eta * q)
+            if i != j:  # h's conditions are the extra inequalities (meta.h_refs)
+                add(ConstraintRef(-1, meta.h_refs.index((i, j)), -1), W * (1 + t[k]) * 2 * eta * q)
+                add(ConstraintRef(-1, meta.h_refs.index((j, i)), -1), W * (1 + t[k]) * 2 * eta * q)
     return lam, (a[K] / (eta * rho / B)) ** 2
 
 
@@ -356,22 +447,20 @@ def linear_instance(problem: Problem, meta: StabilityMeta) -> dict:
     from flint import fmpq
     d, m = problem.d, problem.m
     rho = to_exact(meta.params["rho"])
-    V = [fmpq(0)] * d               # the 1-D value of every basis vector
-    slope = {id(meta.h): fmpq(0), id(meta.f1): rho, id(meta.f1p): -rho}
+    V = [fmpq(0)] * d               # the 1-D value of every basis vector (h's, e_k's, free vectors: 0)
+    F = [fmpq(0)] * m               # every value variable (h's values and ψ_k: 0)
     names = problem.space.vector_names
-    for fn in problem.functions:
+    slopes = ((meta.f1, rho), (meta.f1p, -rho))
+    for fn, slope in slopes:
         for tr in fn.triples:
             k = [i for i in range(d) if tr.g[i] != 0]
-            if len(k) != 1:
+            if len(k) != 1 or tr.g[k[0]] != 1:
                 raise ValueError("unexpected gradient coefficients")
-            V[k[0]] = slope[id(fn)]
+            V[k[0]] = slope
     G = [[V[i] * V[j] for j in range(d)] for i in range(d)]
-    F = [fmpq(0)] * m
-    for fn in problem.functions:
-        for tr in fn.triples:
-            xv = sum((tr.x[i] * V[i] for i in range(d)), fmpq(0))
-            fi = [i for i in range(m) if tr.f.a[i] != 0][0]
-            F[fi] = slope[id(fn)] * xv
+
+    def at(v: np.ndarray) -> Any:  # the 1-D value of a coefficient vector
+        return sum((v[i] * V[i] for i in range(d) if v[i] != 0), fmpq(0))
 
     def ev(f: Form) -> Any:
         s = to_exact(f.c)
@@ -381,25 +470,21 @@ def linear_instance(problem: Problem, meta: StabilityMeta) -> dict:
             s += sum((f.a[i] * F[i] for i in range(m) if f.a[i] != 0), fmpq(0))
         return s
 
-    def at(v: np.ndarray) -> Any:  # the 1-D value of a coefficient vector
-        return sum((v[i] * V[i] for i in range(d) if v[i] != 0), fmpq(0))
+    for fn, slope in slopes:
+        for tr in fn.triples:
+            F[[i for i in range(m) if tr.f.a[i] != 0][0]] = slope * at(tr.x)
 
-    # every inequality, in Problem.inequalities order, from the class's one definition (terms)
+    def cond(fn: PepFunction, i: int, j: int) -> Any:  # from the class's one definition (terms)
+        ti = fn.triples[i]
+        if j < 0:
+            return to_exact(fn.cls.rho) ** 2 - at(ti.g) ** 2
+        tj = fn.triples[j]
+        return ev(ti.f) - ev(tj.f) + sum((to_exact(cf) * u * v for cf, u, v in
+                                          fn.cls.terms(at(ti.x), at(ti.g), at(tj.x), at(tj.g))), fmpq(0))
+
     viol = []
     for n, ref in enumerate(problem.inequalities):
-        if ref.fn < 0:
-            val = ev(problem.form(ref))
-        else:
-            fn = problem.functions[ref.fn]
-            ti = fn.triples[ref.i]
-            fi = F[[k for k in range(m) if ti.f.a[k] != 0][0]]
-            if ref.j < 0:
-                val = to_exact(fn.cls.rho) ** 2 - at(ti.g) ** 2
-            else:
-                tj = fn.triples[ref.j]
-                fj = F[[k for k in range(m) if tj.f.a[k] != 0][0]]
-                val = fi - fj + sum((to_exact(cf) * u * v for cf, u, v in
-                                     fn.cls.terms(at(ti.x), at(ti.g), at(tj.x), at(tj.g))), fmpq(0))
+        val = cond(meta.h, *meta.h_refs[ref.i]) if ref.fn < 0 else cond(problem.functions[ref.fn], ref.i, ref.j)
         if val < 0:
             viol.append(n)
     obj = ev(problem.objective)
@@ -411,7 +496,7 @@ def linear_instance(problem: Problem, meta: StabilityMeta) -> dict:
     w0 = np.array([Fraction(0)], dtype=object)
     s0 = M.init(eta=p["eta"]) if meta.method == "gd" else M.init(eta=p["eta"], gamma=p["gamma"], pivot=w0)
     dK = M.run(w0, s0, g1, meta.K).w_out[0] - M.run(w0, s0, g2, meta.K).w_out[0]
-    return {"objective": obj, "feasible": not viol, "violated": viol, "gap": abs(Fraction(dK)),
+    return {"objective": Fraction(int(obj.p), int(obj.q)), "feasible": not viol, "violated": viol, "gap": abs(Fraction(dK)),
             "epsilon": abs(Fraction(dK)) * p["rho"], "vectors": names}
 
 
@@ -472,8 +557,90 @@ def stability_bound(method: str, K: int, eta: Any, B: int, *, gamma: Any = None,
         res.certificate = {**cert, "bound_is_closed_form": eps_cert == to_exact(scaled_cf)}
         res.instance = {"feasible": inst["feasible"], "epsilon": str(inst["epsilon"]),
                         "objective": str(inst["objective"]), "attains": inst["epsilon"] == cf
-                        and inst["objective"] == to_exact(scaled_cf)}
+                        and inst["objective"] == scaled_cf}
         res.exact = bool(cert["valid"] and res.certificate["bound_is_closed_form"] and inst["feasible"]
                          and res.instance["attains"])
     res.seconds = time.perf_counter() - t0
     return res
+
+
+# ----------------------------------------------------------------------------- AGD: the sandwich
+def _switching_instance(K: int, B: int, pattern: np.ndarray, lambda_init: float, frac: float) -> tuple[dict, dict]:
+    """A curvature-switching instance (boundcheck.lang.designs) of the pwq-ridge family in one
+    dimension, for the ``lemma12_smooth_convex`` declaration: example 0 is ρ⟨u, w⟩ (replaced by
+    −ρ⟨u, w⟩), the base example (B − 1 copies) has windows of curvature κ = β = 1 at the queries
+    of the pattern's steps; w_init = d_init = 0, η = 1/β.  ``pattern`` all zero: the linear
+    losses (Hardt–Recht–Singer's instance)."""
+    from boundcheck.lang.designs import switch_design
+    des = switch_design(pattern, lambda_init, frac=frac)
+    W = des["centres"].size
+    c, h = np.zeros((1, 2, K)), np.zeros((1, 2, K))
+    c[0, 1, :W], h[0, 1, :W] = des["centres"], des["halfwidths"]
+    params = {"ex.x": np.ones((1, 2, 1)), "ex.c": c, "ex.h": h, "ex.rho0": np.array([[-1.0, 1.0]]),
+              "ex.kappa": np.array([[0.0, 1.0]]), "rep.x": np.ones((1, 1, 1)), "rep.c": np.zeros((1, 1, K)),
+              "rep.h": np.zeros((1, 1, K)), "rep.rho0": np.array([[1.0]]), "rep.kappa": np.zeros((1, 1)),
+              "w0": np.zeros((1, 1)), "d0": np.zeros((1, 1)), "u": np.ones(1), "lam0": np.full(1, float(lambda_init))}
+    return {"family": "pwq-ridge", "n": 1, "K": int(K), "B": int(B), "method": "agd"}, params
+
+
+def agd_lower_bound(K: int, B: int, *, lambda_init: float = 1.0, seed: int = 0, trials: int = 4) -> dict:
+    """An explicit lower bound on AGD's ε at (η = 1/β, B, λ_init, d_init = 0), β = ρ = 1: the best
+    of the linear-loss instance and ``trials`` curvature-switching designs (the pattern of
+    :func:`boundcheck.lang.designs.best_pattern`, window widths frac ∈ [0.2, 0.4] drawn from
+    ``seed``), each evaluated by the engine's high-precision re-check of the
+    ``lemma12_smooth_convex`` declaration (hypotheses checked: a violating instance is not
+    counted).  Returns ε, ε/(ηρ²K²/B), the pattern and the instance."""
+    from boundcheck.engine.recheck import recheck
+    from boundcheck.lang.designs import best_pattern
+    from boundcheck.paper import get_statement
+    st = get_statement("lemma12_smooth_convex")
+    rng = np.random.default_rng(seed)
+    P, _ = best_pattern(int(K), float(lambda_init), 1.0, rng)
+    cands = [(np.zeros(K, dtype=bool), 0.3, "linear")]
+    fracs = [0.3] + list(rng.uniform(0.2, 0.4, size=max(trials - 1, 0)))
+    if P.any():
+        cands += [(P, float(fr), "switching") for fr in fracs[:trials]]
+    best = None
+    for pat, fr, kind in cands:
+        s, p = _switching_instance(K, B, pat, lambda_init, fr)
+        chk = recheck(st, s, p, 1.0)
+        if chk["ratio"] is None or chk["violated_hypotheses"]:
+            continue
+        rate = float(chk["ratio"]) * (K + 1) / K     # the declaration's ratio is against ηρ²K(K+1)/B
+        if best is None or rate > best["ratio_rate"]:
+            best = {"K": int(K), "B": int(B), "epsilon": rate * K**2 / B, "ratio_rate": rate, "kind": kind,
+                    "pattern": "".join("1" if b else "0" for b in pat), "frac": fr, "structure": s,
+                    "params": {k: v.tolist() for k, v in p.items()}}
+    if best is None:
+        raise RuntimeError("no admissible lower-bound instance")
+    return best
+
+
+def sandwich(Ks: Iterable[int] = range(1, 21), eta: Any = 1, B: int = 1000, *, seed: int = 0, trials: int = 4,
+             lambda_init: Any = 1, free_momentum: bool = False, solver: str = "clarabel",
+             progress: Any = None) -> list[dict]:
+    """Section 6's conjecture (AGD is O(ηρ²K²/B)-uniformly stable on smooth convex losses) at
+    fixed (η = 1/β, B, λ_init, d_init = 0), β = ρ = 1: per K the explicit lower bound
+    (:func:`agd_lower_bound`, exact up to the re-check's precision) and the PEP upper bound
+    (:func:`stability_bound`, float SDP over the Lipschitz relaxation), both as ε and as ratios
+    to ηρ²K²/B, next to Lemma 12's quadratic constant K(K+1)/K² (the sharp constant for
+    quadratics with λ_init ≥ 0).  The lower bounds are built for η = 1/β only."""
+    if _rational(eta, "eta") != 1:
+        raise ValueError("the sandwich's lower bounds are designed for η = 1/β (β = 1): eta = 1")
+    rows = []
+    for K in Ks:
+        t0 = time.perf_counter()
+        up = stability_bound("agd", int(K), eta, B, lambda_init=lambda_init, free_momentum=free_momentum,
+                             certify=False, solver=solver)
+        t1 = time.perf_counter()
+        lo = agd_lower_bound(int(K), B, lambda_init=float(lambda_init), seed=seed, trials=trials)
+        t2 = time.perf_counter()
+        rate = float(eta) * K**2 / B
+        rows.append({"K": int(K), "B": int(B), "lower": lo["epsilon"], "upper": up.upper,
+                     "lower_ratio": lo["ratio_rate"], "upper_ratio": up.upper / rate,
+                     "quadratic_constant": (K + 1) / K, "gap": up.upper / lo["epsilon"],
+                     "lower_kind": lo["kind"], "pattern": lo["pattern"], "status": up.status, "solver": up.solver,
+                     "pep_seconds": t1 - t0, "lower_seconds": t2 - t1, "d": 4 * K - 2 + (1 if free_momentum else 0)})
+        if progress:
+            progress(rows[-1])
+    return rows
