@@ -138,3 +138,57 @@ def test_bad_arguments_exit_2(args, tmp_path, capsys):
     code, res, out, err, ce = _search(tmp_path, capsys, *args)
     assert code == 2
     assert err.strip().count("\n") == 0 and "Traceback" not in err
+
+
+def test_search_rechecks_the_saved_counterexample_first_and_no_reuse_turns_it_off(tmp_path, capsys):
+    """Issue 11 item 4: before searching, ``search ID`` re-checks the counterexamples saved in --out for the same
+    declaration (its fingerprint), as ``verify`` and the pytest plugin do; ``--no-reuse`` searches anyway."""
+    args = ("lemma9", "--scale", "0.98", "--trials", "3000")
+    code, first, out, err, ce_dir = _search(tmp_path, capsys, *args, "--seed", "7")
+    assert code == 0 and first["found"] is True and first["reused"] is None and first["rechecked_first"] == []
+    saved = Path(first["counterexample"])
+    assert "saved counterexample" not in out.split("\n")[0]
+
+    # the same statement again (another seed): the saved file is re-checked, nothing is drawn, no new file
+    code, again, out, err, _ = _search(tmp_path, capsys, *args, "--seed", "1")
+    assert code == 0, err
+    assert f"re-checked saved counterexample {saved} first: still a counterexample" in out
+    assert again["found"] is True and again["reused"] == str(saved) and again["counterexample"] == str(saved)
+    assert again["evaluations"] == 0 and again["rechecked_first"] == [str(saved)]
+    assert sorted(p.name for p in ce_dir.iterdir()) == [saved.name]
+    # a smaller shrink (bound × 0.97) is refuted by it too: a file saved at scale s ≥ S is a candidate
+    code, smaller, out, *_ = _search(tmp_path, capsys, "lemma9", "--scale", "0.97", "--trials", "3000")
+    assert code == 0 and smaller["reused"] == str(saved) and smaller["scale"] == 0.97
+    # a file saved against a smaller bound is no candidate for a larger one: S = 1 searches (and finds nothing)
+    code, printed, out, *_ = _search(tmp_path, capsys, "lemma9", "--trials", "500")
+    assert code == 0 and printed["reused"] is None and printed["rechecked_first"] == [] and "saved counterexample" not in out
+
+    # --no-reuse: a fresh search, with its own file
+    code, fresh, out, err, _ = _search(tmp_path, capsys, *args, "--seed", "1", "--no-reuse")
+    assert code == 0, err
+    assert "saved counterexample" not in out and fresh["reused"] is None and fresh["evaluations"] > 0
+    assert Path(fresh["counterexample"]).name == "lemma9-scale0.98-seed1.json"
+
+    # a file for another declaration (stale fingerprint) is not trusted: skipped, and the search runs
+    for p in ce_dir.iterdir():
+        rec = json.loads(p.read_text())
+        rec["fingerprint"] = "0" * len(rec["fingerprint"])
+        p.write_text(json.dumps(rec))
+    code, stale, out, *_ = _search(tmp_path, capsys, *args, "--seed", "7")
+    assert code == 0 and stale["reused"] is None and stale["rechecked_first"] == [] and stale["evaluations"] > 0
+
+
+def test_search_says_when_no_saved_counterexample_still_holds(tmp_path, capsys):
+    """A saved file that is no longer a counterexample (here: rewritten to claim scale 1, which the instance does
+    not refute) is re-checked, reported as such, and the search runs."""
+    code, first, *_ = _search(tmp_path, capsys, "lemma9", "--scale", "0.98", "--seed", "7", "--trials", "3000")
+    assert code == 0 and first["found"] is True
+    p = Path(first["counterexample"])
+    rec = json.loads(p.read_text())
+    rec["scale"] = 1.0
+    p.write_text(json.dumps(rec))
+    code, res, out, err, _ = _search(tmp_path, capsys, "lemma9", "--trials", "400")
+    assert code == 0, err
+    assert "re-checked 1 saved counterexample(s) first: none is still a counterexample" in out
+    assert res["reused"] is None and res["rechecked_first"] == [str(p)] and res["evaluations"] > 0
+

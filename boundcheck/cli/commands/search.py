@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                         "counterexamples; the output says whether dropping the hypothesis would refute the statement)")
     p.add_argument("--out", metavar="DIR", default="reports/counterexamples",
                    help="the folder a counterexample is saved in, as ID-scaleS-seedN.json (default reports/counterexamples)")
+    p.add_argument("--no-reuse", action="store_true",
+                   help="do not re-check the counterexamples saved in --out for this statement (same declaration) "
+                        "before searching (without --family, --relax and --growth they are re-checked first)")
     p.add_argument("--growth", metavar="K,K,…", default=None,
                    help="a growth table instead: one search per K (the trials each), the best instance of each "
                         "re-checked in high precision, saved as a replayable growth file (e.g. 5,10,20,40,80)")
@@ -77,8 +80,11 @@ def run(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace, st, family, trials: int, sched) -> int:
     from boundcheck.engine.replay import save_counterexample
     from boundcheck.engine.restarts import search_restarts
-    from boundcheck.outputs import Progress, files, fmt, format_table
+    from boundcheck.outputs import Progress
     quiet = getattr(args, "quiet", False)
+    r, rechecked = _reuse(args, st, family)
+    if r is not None:
+        return _report(args, st, trials, r, r.reused, rechecked)
     bar = Progress(trials, f"search {st.id}", enabled=None if not quiet else False)
     try:
         r = search_restarts(st, args.restarts, trials=trials, budget=args.budget, seed=args.seed, scale=args.scale,
@@ -92,7 +98,34 @@ def _search(args: argparse.Namespace, st, family, trials: int, sched) -> int:
         path = str(Path(args.out) / f"{st.id}-scale{args.scale:g}-seed{args.seed}.json")
         save_counterexample(path, st, args.scale, ce["structure"], ce["params"], ce["check"], seed=args.seed,
                             command=command_line())
+    return _report(args, st, trials, r, path, rechecked)
+
+
+def _reuse(args: argparse.Namespace, st, family):
+    """Re-check the counterexamples saved in --out for this declaration first (the example database,
+    as ``verify`` and the pytest plugin do): (the result of the first that still holds or None, the
+    files re-checked).  Not with --no-reuse, --family or --relax (they restrict or widen the search)."""
+    if args.no_reuse or family is not None or args.relax:
+        return None, []
+    from boundcheck.engine.database import ExampleDatabase
+    db = ExampleDatabase(args.out)
+    hit = db.replay_first(st, scale=args.scale)
+    if hit is not None:
+        hit.seed, hit.trials_budget = args.seed, 0
+    return hit, [str(p) for p in db.rechecked]
+
+
+def _report(args: argparse.Namespace, st, trials: int, r, path, rechecked: list[str]) -> int:
+    """The result table (and --json) of one search, or of the saved counterexample that was re-checked first."""
+    from boundcheck.outputs import files, fmt, format_table
+    quiet = getattr(args, "quiet", False)
+    ce = r.counterexample
     if not quiet:
+        if r.reused:
+            print(f"re-checked saved counterexample {r.reused} first: still a counterexample (no new search; "
+                  f"--no-reuse searches anyway)")
+        elif rechecked:
+            print(f"re-checked {len(rechecked)} saved counterexample(s) first: none is still a counterexample")
         rs = f", {args.restarts} restarts (derived seeds)" if args.restarts > 1 else ""
         print(f"{st.number}: bound × {args.scale:g}, {trials} trials, seed {args.seed}{rs}")
         best = r.counterexample["check"]["ratio"] if r.found else r.best_ratio
@@ -120,7 +153,7 @@ def _search(args: argparse.Namespace, st, family, trials: int, sched) -> int:
         d.pop("counterexample")
         d.update({"found": r.found, "best_ratio": r.best_ratio if math.isfinite(r.best_ratio) else None,
                   "smallest_slack": r.smallest_slack if math.isfinite(r.smallest_slack) else None,
-                  "counterexample": path, "trials_budget": trials})
+                  "counterexample": path, "trials_budget": trials, "rechecked_first": rechecked})
         files.write(args.json, "search", d, seed=args.seed, command=command_line())
     return 0
 
