@@ -2,6 +2,8 @@
 Section 6's conjecture ε = O(ηρ²K²/B) for smooth convex losses, searched by the one engine."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -70,3 +72,22 @@ def test_growth_file_replays(table, tmp_path):
     out = replay_growth(rec)
     assert out["saved_ratios_agree"]
     assert grows([{"ratio": 1.0}, {"ratio": 3.0}, {"ratio": 12.0}]) and not grows([{"ratio": 1.0}, {"ratio": 0.9}])
+
+
+def test_growth_constant_comes_from_the_declaration(table):
+    """Issue 12 item 2: the column c (LHS ≤ c·ηρ²K²/B) is ratio × explicit/bound of the declaration, not a special
+    case of ids starting with "lemma12": the same statement under another id gets the same constants."""
+    import dataclasses
+
+    from boundcheck.engine.growth import rate_constant, rate_factor, rate_label
+    st, rows = table
+    for r in rows:
+        assert r["constant"] == pytest.approx(r["ratio"] * (r["K"] + 1) / r["K"], rel=1e-12)
+    mine = dataclasses.replace(st, id="my_agd_stability_claim")
+    assert str(rate_factor(mine)) == "(K + 1)/K" and rate_label(mine) == "c = LHS/(K²ηρ²/B)"
+    assert [rate_constant(mine, {**r["structure"], "K": r["K"]}, r["ratio"]) for r in rows] == [r["constant"] for r in rows]
+    # no explicit constant (or not a big-O claim): no column value
+    assert rate_factor(get_statement("lemma6")) is None and rate_label(get_statement("lemma6")) == "c"
+    assert rate_constant(get_statement("table2"), {"K": 4}, 1.0) is None
+    src = (Path(__file__).parents[1] / "boundcheck" / "engine" / "growth.py").read_text(encoding="utf-8")
+    assert "lemma12" not in src.replace("Lemma 12", "")

@@ -192,3 +192,37 @@ def test_search_says_when_no_saved_counterexample_still_holds(tmp_path, capsys):
     assert "re-checked 1 saved counterexample(s) first: none is still a counterexample" in out
     assert res["reused"] is None and res["rechecked_first"] == [str(p)] and res["evaluations"] > 0
 
+
+@pytest.mark.parametrize("family", ["smooth-convex", "all", "huber"])
+def test_family_beyond_the_class_names_the_statement_that_covers_it(family, tmp_path, capsys):
+    """Issue 12 item 2: no lemma12 special case in the CLI — a --family outside the statement's class, covered by
+    another declaration of the same claim (bound, explicit bound, method, setting), is refused naming it."""
+    code, res, out, err, ce_dir = _search(tmp_path, capsys, "lemma12", "--family", family)
+    assert code == 2 and not res and not ce_dir.exists()
+    assert len(err.strip().splitlines()) == 1
+    assert "the same claim beyond them is Section 6 conjecture (lemma12_smooth_convex, a conjecture)" in err
+    assert "'boundcheck search lemma12_smooth_convex --growth 5,10,20,40,80'" in err
+
+
+def test_family_beyond_the_class_is_derived_from_the_declaration(tmp_path, capsys):
+    """The same rule for a user's statement with another id: derived from its fields, not its name."""
+    import dataclasses
+
+    from boundcheck.lang import register, unregister
+    from boundcheck.paper import get_statement
+    mine = dataclasses.replace(get_statement("lemma12"), id="my_agd_quadratic_stability")
+    register(mine)
+    try:
+        code, _, _, err, _ = _search(tmp_path, capsys, "my_agd_quadratic_stability", "--family", "smooth-convex")
+        assert code == 2 and "(lemma12_smooth_convex, a conjecture)" in err
+        # within the class: searched as before
+        code, res, _, err, _ = _search(tmp_path, capsys, "my_agd_quadratic_stability", "--family", "quadratics",
+                                       "--trials", "64")
+        assert code == 0 and res["found"] is False, err
+    finally:
+        unregister("my_agd_quadratic_stability")
+    # a statement no other declaration extends keeps the plain message
+    code, _, _, err, _ = _search(tmp_path, capsys, "lemma6", "--family", "logistic")
+    assert code == 2 and "lemma6's function class" in err and "same claim beyond" not in err
+    src = (Path(__file__).parents[1] / "boundcheck" / "cli" / "commands" / "search.py").read_text(encoding="utf-8")
+    assert "lemma12" not in src.replace("Lemma 12", "")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import sympy as sp
 
 from boundcheck.engine.recheck import recheck
 from boundcheck.engine.instances import check_instance
@@ -22,7 +23,41 @@ from boundcheck.outputs.files import MalformedFile
 from boundcheck.lang.modules import load_statement_files
 from boundcheck.paper import get_statement
 
-__all__ = ["growth", "save_growth", "replay_growth", "grows"]
+__all__ = ["growth", "save_growth", "replay_growth", "grows", "rate_factor", "rate_constant", "rate_label"]
+
+
+def rate_factor(st: Any) -> Any:
+    """explicit/bound of a big-O statement, simplified, when it depends on structure keys only (Lemma 12 and
+    Section 6's conjecture: ηρ²K(K+1)/B over ηρ²K²/B = (K+1)/K), else None.  A verified ratio LHS/explicit
+    times this factor is the constant c in LHS ≤ c·bound (the printed rate) that the instance needs."""
+    if not st.big_o or st.setting is None or not isinstance(st.explicit, sp.Expr) or not isinstance(st.bound, sp.Expr):
+        return None
+    f = sp.simplify(st.explicit / st.bound)
+    keys = set(st.setting.structure_domains()) | set(st.structure or ())
+    return f if {x.name for x in f.free_symbols} <= keys else None
+
+
+def rate_constant(st: Any, structure: dict, ratio: float | None) -> float | None:
+    """The constant c = ratio × explicit/bound at ``structure`` (None where the declaration has no such factor,
+    or the structure lacks one of its keys)."""
+    f = rate_factor(st)
+    if f is None or ratio is None:
+        return None
+    subs = {x: structure[x.name] for x in f.free_symbols if isinstance(structure.get(x.name), int)}
+    if len(subs) != len(f.free_symbols):
+        return None
+    return float(ratio * f.subs(subs))
+
+
+def rate_label(st: Any) -> str:
+    """The column header of :func:`rate_constant`: ``c = LHS/(printed rate)``, one line."""
+    f = rate_factor(st)
+    if f is None:
+        return "c"
+    from sympy.printing.pretty.pretty_symbology import pretty_symbol
+    b = st.bound.subs({x: sp.Symbol(pretty_symbol(x.name)) for x in st.bound.free_symbols})
+    text = sp.sstr(b).replace("**2", "²").replace("**3", "³").replace("**", "^").replace("*", "")
+    return f"c = LHS/({text})"
 
 
 def growth(st: Any, K_list: Sequence[int] = (5, 10, 20, 40, 80), *, trials: int | None = None, seed: int = 0,
@@ -62,9 +97,8 @@ def _row(st: Any, K: int, *, trials: int | None, seed: int, family: Any) -> dict
         row.update({"structure": dict(s), "params": {k: np.asarray(v, dtype=float) for k, v in p.items()},
                     "ratio": chk["ratio"], "counterexample": chk["is_counterexample"],
                     "violated_hypotheses": chk["violated_hypotheses"], "lhs": chk["lhs"], "rhs": chk["rhs"]})
-        if chk["ratio"] is not None and st.explicit is not None and st.bound is not None:
-            # the ratio against the printed rate (c in ε ≤ c·ηρ²K²/B): explicit/rate at this K
-            row["constant"] = chk["ratio"] * (K + 1) / K if st.id.startswith("lemma12") else None
+        # the ratio against the printed rate (c in ε ≤ c·ηρ²K²/B): × explicit/rate at this K, from the declaration
+        row["constant"] = rate_constant(st, {**dict(s), "K": K}, chk["ratio"])
     return row
 
 

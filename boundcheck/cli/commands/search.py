@@ -59,9 +59,7 @@ def run(args: argparse.Namespace) -> int:
     load_modules(args.module)
     from boundcheck.paper import get_statement
     st = get_statement(args.id)
-    if st.id == "lemma12" and args.family in ("smooth-convex", "all"):
-        raise ValueError("Lemma 12 is about convex quadratics; its conjecture beyond them (Section 6) is the statement "
-                         "lemma12_smooth_convex: 'boundcheck search lemma12_smooth_convex --growth 5,10,20,40,80'")
+    _beyond_the_class(st, args.family)
     family = _resolve_family(st, args.family)
     trials = args.trials or st.default_trials
     if args.growth is None and trials < args.restarts:
@@ -158,6 +156,30 @@ def _report(args: argparse.Namespace, st, trials: int, r, path, rechecked: list[
     return 0
 
 
+def _beyond_the_class(st, family: str | None) -> None:
+    """--family asks for families outside the statement's class that another registered statement declares the
+    same claim on (same bound, explicit bound, method and setting; e.g. Lemma 12 on quadratics and Section 6's conjecture
+    on smooth convex losses): refuse, naming that statement, rather than search the class's families only."""
+    if family is None:
+        return
+    from boundcheck.lang.classes import FAMILY_GROUPS_OF_CLASSES
+    from boundcheck.paper import REGISTRY
+    asked = set(FAMILY_GROUPS_OF_CLASSES.get(family, (family,)))
+    outside = asked - set(st.families)
+    if not outside or st.setting is None:
+        return
+    for other in REGISTRY.values():
+        if other.id == st.id or other.setting is None or not outside & set(other.families):
+            continue
+        if (other.bound, other.explicit, other.methods, other.setting.name) != \
+                (st.bound, st.explicit, st.methods, st.setting.name):
+            continue
+        how = f"boundcheck search {other.id}" + (" --growth 5,10,20,40,80" if other.big_o else "")
+        raise ValueError(f"{st.number} ({st.id}) is stated for {st.cls.name if st.cls else 'its own families'} "
+                         f"(families {', '.join(st.families)}); the same claim beyond them is {other.number} "
+                         f"({other.id}, a {other.kind}): '{how}'")
+
+
 def _resolve_family(st, family: str | None):
     """A family name, or a group → the group's families that belong to the statement's class."""
     if family is None:
@@ -187,7 +209,7 @@ def _ks(text: str) -> list[int]:
 
 def _growth(args: argparse.Namespace, st, family, ks: list[int], sched) -> int:
     """A growth table: the worst verified ratio for each K (Section 6's conjecture: growth refutes a big-O)."""
-    from boundcheck.engine.growth import growth, grows, save_growth
+    from boundcheck.engine.growth import growth, grows, rate_label, save_growth
     from boundcheck.outputs import Progress, files, fmt, format_table
     quiet = getattr(args, "quiet", False)
     bar = Progress(len(ks), f"growth {st.id}", enabled=None if not quiet else False)
@@ -203,7 +225,7 @@ def _growth(args: argparse.Namespace, st, family, ks: list[int], sched) -> int:
     if not quiet:
         print(f"{st.number} ({st.id}): worst verified ratio LHS/RHS per K, {args.trials or st.default_trials} trials each, "
               f"seed {args.seed}")
-        print(format_table(["K", "ratio", "c = εB/(ηρ²K²)", "family", "B", "counterexample"],
+        print(format_table(["K", "ratio", rate_label(st), "family", "B", "counterexample"],
                            [(r["K"], fmt(r["ratio"], 6), fmt(r["constant"], 6), (r["structure"] or {}).get("family", "-"),
                              (r["structure"] or {}).get("B", "-"), "yes" if r["counterexample"] else "no") for r in rows]))
         print(f"  {'the ratio grows without bound along K (as far as the table shows)' if g else 'no growth shown'}; "
