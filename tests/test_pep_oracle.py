@@ -163,8 +163,6 @@ ORACLE = [
     ("drori_teboulle_gd", 5, {}, "ratio"),
     ("drori_teboulle_gd_false", 3, {}, "ratio"),
 ]
-
-
 ORACLE = [t if len(t) == 5 else (*t, 1.0) for t in ORACLE]
 
 
@@ -269,7 +267,7 @@ def test_gd_value_scales_linearly_with_L_at_fixed_Leta(L):
 
 @pytest.mark.parametrize("beta", ["1/2", 4])
 def test_statement_ratio_invariant_in_beta(beta):
-    """lemma5 and Drori–Teboulle are scale-free in β at fixed βη: the same ratio."""
+    """At fixed βη: Drori–Teboulle's ratio does not depend on β; lemma11 (λ_init = 1/2) stays refuted."""
     for sid, K, values in (("drori_teboulle_gd", 3, {}), ("lemma11", 2, {"lambda_init": "1/2", "eta_frac": 1})):
         one = build(_statement(sid), K, values).problem("ratio" if sid.startswith("drori") else "difference")
         other = build(_statement(sid), K, {**values, "beta": beta})
