@@ -120,6 +120,9 @@ def test_replaying_a_users_file_without_its_module_says_to_pass_it(tmp_path, cap
     code, out, err = _run(["replay", str(f)], capsys)
     assert code == 2 and err.count("\n") == 1 and "unknown statement id 'my_own_lemma'" in err
     assert "pass its file with --module" in err
+    # not "malformed": the file is fine, this process does not know the statement (issue 15 item 14)
+    assert "unknown statement id 'my_own_lemma' (a statement of your own? pass its file with --module PATH)" in err
+    assert "malformed" not in err
 
 
 def test_verify_table_explains_its_dashes(tmp_path, capsys):
@@ -128,3 +131,4 @@ def test_verify_table_explains_its_dashes(tmp_path, capsys):
     assert code == 0
     table = out.split("'-': ", 1)
     assert " - " in table[0] and len(table) == 2 and "no value" in table[1]
+

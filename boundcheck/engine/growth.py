@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from boundcheck.engine.recheck import recheck
-from boundcheck.engine.instances import check_instance
+from boundcheck.engine.instances import check_instance, statement_of
 from boundcheck.engine.search import search
 from boundcheck.outputs import files
 from boundcheck.outputs.files import MalformedFile
@@ -122,10 +122,7 @@ def save_growth(path: str | Path, st: Any, rows: Sequence[dict], *, seed: int | 
 
 def replay_growth(rec: dict) -> dict:
     """Re-check every row's instance and compare its ratio with the saved one."""
-    try:
-        st = get_statement(rec["statement"])
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
+    st = statement_of(rec)
     agree, rows = True, []
     for r in rec["rows"]:
         if r.get("params") is None:

@@ -1,14 +1,39 @@
 """Instances read from files, validated against a statement's declaration before any arithmetic."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
 from boundcheck.lang import expectation as ex_
 from boundcheck.outputs.files import MalformedFile
+from boundcheck.paper import ENCODINGS, REGISTRY, get_statement
 
-__all__ = ["check_instance"]
+__all__ = ["check_instance", "statement_of", "UnknownStatement"]
+
+
+class UnknownStatement(MalformedFile):
+    """A file names a statement that is not registered: not a malformed file, most likely one of a
+    user's own statements whose ``--module`` file was not loaded.  ``sid``: the id it names."""
+
+    def __init__(self, sid: str, message: str) -> None:
+        super().__init__(message)
+        self.sid = sid
+
+
+def statement_of(rec: dict) -> Any:
+    """The registered statement (or variant, ``theorem7+average``) a file names.  Raises
+    UnknownStatement when its id is not registered, MalformedFile when it names something that
+    is no statement (an encoding, a variant with an unknown correction)."""
+    sid = rec["statement"]
+    try:
+        return get_statement(sid)
+    except ValueError as exc:
+        base = re.match(r"[A-Za-z0-9_]*", sid).group(0)  # a variant names its statement first
+        if base not in REGISTRY and sid not in ENCODINGS:
+            raise UnknownStatement(sid, str(exc)) from None
+        raise MalformedFile(str(exc)) from None
 
 
 def check_instance(st: Any, structure: dict, params: dict) -> tuple[dict, dict]:

@@ -24,12 +24,11 @@ from typing import Any
 import numpy as np
 
 from boundcheck.engine.growth import replay_growth
-from boundcheck.engine.instances import check_instance
+from boundcheck.engine.instances import check_instance, statement_of
 from boundcheck.engine.recheck import recheck
 from boundcheck.outputs import files
 from boundcheck.outputs.files import MalformedFile
 from boundcheck.outputs.schema import MAX_ELEMENTS
-from boundcheck.paper import get_statement
 
 __all__ = ["save_counterexample", "load_counterexample", "replay", "MalformedFile", "MAX_BYTES", "MAX_ELEMENTS",
            "check_instance"]
@@ -75,10 +74,7 @@ def replay(path: str | Path, *, dps: int = 60) -> dict:
         return replay_family(rec)
     if rec["kind"] == "growth":
         return replay_growth(rec)
-    try:
-        st = get_statement(rec["statement"])
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
+    st = statement_of(rec)
     if not st.checkable:
         raise MalformedFile(f"statement {st.id!r} has no numeric instantiation to replay")
     structure, params = check_instance(st, rec["structure"], rec["params"])
@@ -101,10 +97,7 @@ def family_grows(members: list[dict]) -> bool:
 def replay_family(rec: dict) -> dict:
     """Recompute a saved big-O family from the statement's declaration (high precision) and
     check that the saved ratios are the recomputed ones and still grow."""
-    try:
-        st = get_statement(rec["statement"])
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
+    st = statement_of(rec)
     if st.big_o_family is None:
         raise MalformedFile(f"statement {st.id!r} declares no big-O family")
     agree, grows, worst = True, True, 0.0

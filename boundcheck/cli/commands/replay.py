@@ -1,7 +1,8 @@
 """``boundcheck replay FILE.json``: re-check a saved file in high precision.
 
 Counterexamples are re-evaluated (exit 0: still a counterexample; 1: not any more); big-O
-families are recomputed (exit 0: still growing); 2: the file is malformed or missing."""
+families are recomputed (exit 0: still growing); 2: the file is malformed or missing, or names a
+statement this process does not know (a user's own: pass its file with --module)."""
 from __future__ import annotations
 
 import argparse
@@ -36,14 +37,17 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.file).exists():
         raise ValueError(f"{args.file}: no such file")
     load_modules(args.module)
+    from boundcheck.engine.instances import UnknownStatement
     from boundcheck.engine.replay import MalformedFile, replay
     try:
         out = replay(args.file, dps=args.dps)
+    except UnknownStatement as exc:  # not malformed: a statement this process does not know
+        hint = ("not in the registry nor in the --module file(s)" if args.module
+                else "a statement of your own? pass its file with --module PATH")
+        print(f"boundcheck: {args.file}: unknown statement id {exc.sid!r} ({hint})", file=sys.stderr)
+        return 2
     except MalformedFile as exc:
-        msg = str(exc)
-        if "unknown statement id" in msg and not args.module:
-            msg += " (a statement of your own? pass its file with --module PATH)"
-        print(f"boundcheck: malformed file: {msg}", file=sys.stderr)
+        print(f"boundcheck: malformed file: {exc}", file=sys.stderr)
         return 2
     if out.get("kind") == "family":
         verdict = "still grows without bound" if out["still_counterexample"] else "does NOT grow (or differs)"
