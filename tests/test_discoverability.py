@@ -132,3 +132,47 @@ def test_verify_table_explains_its_dashes(tmp_path, capsys):
     table = out.split("'-': ", 1)
     assert " - " in table[0] and len(table) == 2 and "no value" in table[1]
 
+
+def test_plain_verify_records_its_statuses_for_list(tmp_path, capsys, monkeypatch):
+    """Issue 15 item 14: a plain 'boundcheck verify' (no --json) records its statuses in reports/last-verify.json
+    (a boundcheck/verify file, written atomically) and 'list' shows them; a later run of other statements keeps them."""
+    from boundcheck.outputs import files
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(["verify", "--statement", "lemma6", "--trials", "512", "--quiet"], capsys)
+    assert code == 0, err
+    last = tmp_path / "reports" / "last-verify.json"
+    rec = files.load(last, "verify")
+    assert rec["last_run"] is True and [(r["id"], r["status"]) for r in rec["records"]] == [("lemma6", "verified")]
+    assert rec["records"][0]["fingerprint"] == REGISTRY["lemma6"].fingerprint() and rec["seed"] == 0
+    assert not list((tmp_path / "reports").glob("*.tmp*"))  # nothing half-written left
+    code, out, err = _run(["list"], capsys)
+    assert code == 0 and err == "" and "verified" in _rows(out)["lemma6"] and "reports/last-verify.json" in out
+    assert "verified" not in _rows(out)["lemma9"]
+    code, _, err = _run(["verify", "--statement", "lemma9", "--trials", "512", "--quiet"], capsys)
+    assert code == 0, err
+    rows = _rows(_run(["list"], capsys)[1])
+    assert "verified" in rows["lemma6"] and "verified" in rows["lemma9"]  # lemma6's status kept
+    # a status recorded for another declaration of the statement is marked
+    rec = json.loads(last.read_text())
+    rec["records"][0]["fingerprint"] = "0" * 16
+    last.write_text(json.dumps(rec))
+    code, out, _ = _run(["list"], capsys)
+    assert code == 0 and "(older declaration)" in out.split("lemma6", 1)[1].splitlines()[0]
+    # --out-dir elsewhere: the record goes next to it
+    code, _, err = _run(["verify", "--statement", "lemma6", "--trials", "512", "--quiet", "--out-dir",
+                         str(tmp_path / "other" / "ce")], capsys)
+    assert code == 0 and (tmp_path / "other" / "last-verify.json").is_file()
+
+
+def test_list_json_is_a_plain_listing_not_a_run_record(tmp_path, capsys):
+    """'list --json' writes the listing as plain JSON (no boundcheck/<kind> envelope: it is no verify record),
+    so '--last' refuses it with one line and exit 2; a bad --json path is refused before anything is written."""
+    out = tmp_path / "list.json"
+    code, _, err = _run(["list", "--quiet", "--json", str(out), "--last", str(tmp_path / "none.json")], capsys)
+    assert code == 0, err
+    d = json.loads(out.read_text())
+    assert "format" not in d and {r["id"] for r in d["list"]} >= set(REGISTRY) and d["last_statuses_from"] is None
+    code, _, err = _run(["list", "--last", str(out)], capsys)
+    assert code == 2 and err.count("\n") == 1 and "not a boundcheck/verify" in err
+    code, _, err = _run(["list", "--json", str(tmp_path)], capsys)
+    assert code == 2 and err.count("\n") == 1

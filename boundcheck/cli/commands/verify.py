@@ -75,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     bar.close()
     V.attach_certificates(records, args.certificates)
     code = V.exit_code(records)
+    from boundcheck.cli.commands.list import record_last_run  # statuses for 'boundcheck list'
+    record_last_run(args, records)
     counts = {s: sum(r.status == s for r in records) for s in ("verified", "refuted", "unresolved")}
     if not quiet:
         from boundcheck.pep.grid import certified_label
