@@ -14,7 +14,7 @@ import numpy as np
 
 from boundcheck.outputs.files import MalformedFile, check_numbers, register_kind
 
-__all__ = ["counterexample", "family", "growth", "figures", "sweep_column", "MAX_ELEMENTS"]
+__all__ = ["counterexample", "family", "growth", "figures", "sweep_column", "certificate", "witness", "MAX_ELEMENTS"]
 
 MAX_ELEMENTS = 200_000
 
@@ -114,6 +114,90 @@ def sweep_column(rec: dict) -> None:
         raise MalformedFile("tuned_lr must be a number or null")
 
 
+def _short_str(rec: dict, key: str, limit: int = 200) -> None:
+    v = rec.get(key)
+    if not isinstance(v, str) or not v or len(v) > limit:
+        raise MalformedFile(f"field {key!r} missing or not a string of at most {limit} characters")
+
+
+def _int_field(rec: dict, key: str, lo: int, hi: int) -> None:
+    v = rec.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise MalformedFile(f"field {key!r} must be an integer in [{lo}, {hi}]")
+
+
+def _q_string(v: object, what: str) -> None:
+    # shape only ("p/q" with digits); the consumer parses it with its strict regex
+    if not isinstance(v, str) or not 1 <= len(v) <= 4001:
+        raise MalformedFile(f"{what} must be a rational string 'p/q'")
+
+
+def _pep_head(rec: dict) -> None:
+    for k in ("statement", "fingerprint", "method"):
+        _short_str(rec, k)
+    _int_field(rec, "K", 1, 200)
+    if rec.get("arith") not in ("exact", "ball"):
+        raise MalformedFile("field 'arith' must be 'exact' or 'ball'")
+    params = rec.get("params")
+    if not isinstance(params, dict) or len(params) > 32:
+        raise MalformedFile("field 'params' must be an object of at most 32 parameters")
+    for k, v in params.items():
+        if not isinstance(k, str) or not 1 <= len(k) <= 64:
+            raise MalformedFile("parameter names must be short strings")
+        _q_string(v, f"params[{k!r}]")
+
+
+def certificate(rec: dict) -> None:
+    """Validator of ``boundcheck/certificate`` files (PEP dual certificates): shapes and types only."""
+    _pep_head(rec)
+    _q_string(rec.get("delta"), "field 'delta'")
+    if not isinstance(rec.get("claim", ""), str):
+        raise MalformedFile("field 'claim' must be a string")
+    ms = rec.get("multipliers")
+    if not isinstance(ms, list) or len(ms) > 50_000:
+        raise MalformedFile("field 'multipliers' must be a list of at most 50000 [index, label, 'p/q'] entries")
+    for m in ms:
+        if (not isinstance(m, list) or len(m) != 3 or isinstance(m[0], bool) or not isinstance(m[0], int)
+                or not isinstance(m[1], str) or len(m[1]) > 200):
+            raise MalformedFile("every multiplier must be [index, label, 'p/q']")
+        _q_string(m[2], f"multiplier #{m[0]}")
+    if "dependent" in rec:
+        dep = rec["dependent"]
+        if not isinstance(dep, list) or len(dep) > 1000:
+            raise MalformedFile("field 'dependent' must be a list of [index, label] entries")
+        for m in dep:
+            if (not isinstance(m, list) or len(m) != 2 or isinstance(m[0], bool) or not isinstance(m[0], int)
+                    or not isinstance(m[1], str) or len(m[1]) > 200):
+                raise MalformedFile("every dependent multiplier must be [index, label]")
+    for k in ("prec", "root"):
+        if k in rec and (isinstance(rec[k], bool) or not isinstance(rec[k], int)):
+            raise MalformedFile(f"field {k!r} must be an integer")
+
+
+def witness(rec: dict) -> None:
+    """Validator of ``boundcheck/witness`` files (exact PEP primal witnesses): shapes and types only."""
+    _pep_head(rec)
+    X = rec.get("vectors")
+    if not isinstance(X, list) or not 1 <= len(X) <= 300:
+        raise MalformedFile("field 'vectors' must be a list of 1..300 coordinate rows")
+    width = None
+    for row in X:
+        if not isinstance(row, list) or not 1 <= len(row) <= 300:
+            raise MalformedFile("every row of 'vectors' must be a list of 1..300 'p/q' strings")
+        if width is not None and len(row) != width:
+            raise MalformedFile("the rows of 'vectors' differ in length")
+        width = len(row)
+        for v in row:
+            _q_string(v, "a coordinate")
+    vals = rec.get("values")
+    if not isinstance(vals, list) or not 1 <= len(vals) <= 300:
+        raise MalformedFile("field 'values' must be a list of 1..300 'p/q' strings")
+    for v in vals:
+        _q_string(v, "a function value")
+    if "prec" in rec and (isinstance(rec["prec"], bool) or not isinstance(rec["prec"], int)):
+        raise MalformedFile("field 'prec' must be an integer")
+
+
 for _kind, _fn in (("counterexample", counterexample), ("family", family), ("growth", growth), ("figures", figures),
-                   ("sweep-column", sweep_column)):
+                   ("sweep-column", sweep_column), ("certificate", certificate), ("witness", witness)):
     register_kind(_kind, _fn)
