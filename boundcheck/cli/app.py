@@ -17,7 +17,7 @@ from typing import Sequence
 from boundcheck._version import __version__
 from boundcheck.core.errors import SolverError
 
-COMMANDS = ("list", "show", "echo", "verify", "search", "replay", "pep", "rates", "report", "figures", "new-statement")
+COMMANDS = ("list", "show", "echo", "verify", "search", "replay", "pep", "rates", "report", "figures", "new-statement", "check-certificate")
 
 
 class _Parser(argparse.ArgumentParser):

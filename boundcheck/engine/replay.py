@@ -13,7 +13,8 @@ hypothesis.  So a file that ``search`` wrote replays, and ``verify``, ``search``
 
 Big-O family files (``boundcheck/family``) replay by recomputing the family from the
 statement's declaration and comparing the ratios; growth tables (``boundcheck/growth``) by
-re-running their instances in high precision.
+re-running their instances in high precision; exact PEP witnesses (``boundcheck/witness``) by
+rebuilding the PEP from the declaration and checking it exactly (:mod:`boundcheck.pep.witness`).
 """
 from __future__ import annotations
 
@@ -67,9 +68,11 @@ def replay(path: str | Path, *, dps: int = 60) -> dict:
     if isinstance(dps, bool) or not isinstance(dps, int) or not 15 <= dps <= 1000:
         raise ValueError(f"dps must be an integer in [15, 1000], got {dps!r}")
     try:
-        rec = files.load(path, ("counterexample", "family", "growth"))
+        rec = files.load(path, ("counterexample", "family", "growth", "witness"))
     except FileNotFoundError as exc:
         raise MalformedFile(str(exc)) from None
+    if rec["kind"] == "witness":
+        return replay_witness(rec)
     if rec["kind"] == "family":
         return replay_family(rec)
     if rec["kind"] == "growth":
@@ -85,6 +88,23 @@ def replay(path: str | Path, *, dps: int = 60) -> dict:
     fp = rec.get("fingerprint")
     return {"statement": st.id, "scale": rec["scale"], "still_counterexample": chk["is_counterexample"], "check": chk,
             "declaration_changed": fp is not None and fp != st.fingerprint()}
+
+
+def replay_witness(rec: dict) -> dict:
+    """Re-check an exact PEP witness (:mod:`boundcheck.pep.witness`): the PEP rebuilt from the
+    declaration (the method re-run), every interpolation condition and LHS > RHS checked exactly."""
+    from boundcheck.pep.witness import check_witness
+    res = check_witness(rec)
+    return {"statement": rec["statement"], "kind": "witness", "still_counterexample": bool(res.valid),
+            "reason": res.reason, "K": rec["K"], "params": rec["params"], "arith": rec["arith"],
+            "lhs": None if res.lhs is None else _exact_str(res.lhs), "rhs": None if res.rhs is None else _exact_str(res.rhs)}
+
+
+def _exact_str(x: Any) -> str:
+    if hasattr(x, "mid"):
+        return x.str(20)
+    p, q = int(x.p), int(x.q)
+    return f"{p}/{q} ≈ {p / q:.10g}" if q != 1 else str(p)
 
 
 def family_grows(members: list[dict]) -> bool:

@@ -49,6 +49,14 @@ def run(args: argparse.Namespace) -> int:
     except MalformedFile as exc:
         print(f"boundcheck: malformed file: {exc}", file=sys.stderr)
         return 2
+    if out.get("kind") == "witness":
+        verdict = ("still a counterexample (" + ("exact" if out["arith"] == "exact" else "rigorous balls") + ")"
+                   if out["still_counterexample"] else "NOT a counterexample")
+        print(f"{out['statement']} (PEP witness, K = {out['K']}, {out['arith']} arithmetic): {verdict}: {out['reason']}")
+        if out["lhs"] is not None:
+            print(f"  LHS = {out['lhs']}")
+            print(f"  RHS = {out['rhs']}")
+        return 0 if out["still_counterexample"] else 1
     if out.get("kind") == "family":
         verdict = "still grows without bound" if out["still_counterexample"] else "does NOT grow (or differs)"
         print(f"{out['statement']} (big-O family): {verdict}; worst ratio {out['worst_ratio']:.6g}; saved ratios "
