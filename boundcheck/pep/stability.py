@@ -45,7 +45,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -519,12 +519,34 @@ class StabilityResult:
     instance: dict | None = None            # linear_instance's report (exact ε of the attaining instance)
     seconds: float = 0.0
     solver: str = ""
+    tol: float = 1e-8                       # the solver tolerance of the reported solve
 
     @property
     def ratio_rate(self) -> float:
         """ε_upper / (ηρ²K²/B) (Section 6's rate)."""
         p = self.params
         return self.upper / (float(p["eta"]) * float(p["rho"]) ** 2 * self.K**2 / p["B"])
+
+
+def _solve(prob: Problem, solver: str) -> tuple[Any, float]:
+    """Clarabel at tolerance 1e-8; where it stops short ("inaccurate") or fails numerically, once
+    more at 1e-7 (the large-K AGD PEPs), keeping the first answer if the retry is no better."""
+    from boundcheck.core.errors import SolverError
+    try:
+        sol = prob.solve(solver, tol=1e-8)
+    except SolverError:
+        sol = None
+    if sol is not None and sol.status == "optimal":
+        return sol, 1e-8
+    try:
+        retry = prob.solve(solver, tol=1e-7)
+    except SolverError:
+        if sol is None:
+            raise
+        return sol, 1e-8
+    if sol is None or retry.status == "optimal":
+        return retry, 1e-7
+    return sol, 1e-8
 
 
 def stability_bound(method: str, K: int, eta: Any, B: int, *, gamma: Any = None, lambda_init: Any = 1,
@@ -539,11 +561,12 @@ def stability_bound(method: str, K: int, eta: Any, B: int, *, gamma: Any = None,
     kw = dict(eta=eta, B=B, gamma=gamma, lambda_init=lambda_init, free_momentum=free_momentum,
               free_pivot=free_pivot, beta=beta, rho=rho)
     prob, meta = stability_pep(method, K, **kw)
-    sol = prob.solve(solver)
+    sol, tol = _solve(prob, solver)
     scale = float(meta.scale)
     value = max(sol.value, 0.0) / scale if math.isfinite(sol.value) else sol.value
     p = meta.params
-    res = StabilityResult(method, int(K), p, float(p["rho"]) * math.sqrt(value), value, sol.status, solver=sol.solver)
+    res = StabilityResult(method, int(K), p, float(p["rho"]) * math.sqrt(value), value, sol.status, solver=sol.solver,
+                          tol=tol)
     if method in ("gd", "prox") and certify:
         cf = lemma6_bound(K, p["eta"], p["B"], p["rho"]) if method == "gd" else \
             lemma9_bound(K, p["eta"], p["B"], p["gamma"], p["rho"])
@@ -640,6 +663,7 @@ def sandwich(Ks: Iterable[int] = range(1, 21), eta: Any = 1, B: int = 1000, *, s
                      "lower_ratio": lo["ratio_rate"], "upper_ratio": up.upper / rate,
                      "quadratic_constant": (K + 1) / K, "gap": up.upper / lo["epsilon"],
                      "lower_kind": lo["kind"], "pattern": lo["pattern"], "status": up.status, "solver": up.solver,
+                     "tol": up.tol,
                      "pep_seconds": t1 - t0, "lower_seconds": t2 - t1, "d": 4 * K - 2 + (1 if free_momentum else 0)})
         if progress:
             progress(rows[-1])
