@@ -578,6 +578,8 @@ def _prove_exact(inst: Any, refs: list, lam: np.ndarray) -> tuple[list, Any] | N
                 lams = [fmpq(0)] * n
                 for k, v in zip(act, x):
                     lams[k] = v
+                if not _float_psd_plausible(Qo, Qf, lams, 0.0):
+                    continue  # clearly not PSD in floats: skip the exact test
                 ok, why = _check_parts(parts, lams, fmpq(0), "exact")
                 if ok:
                     return lams, fmpq(0)
@@ -597,10 +599,19 @@ def _prove_exact(inst: Any, refs: list, lam: np.ndarray) -> tuple[list, Any] | N
             lams[k] = v
         for ds in DELTAS:
             delta = parse_q(ds)
+            if not _float_psd_plausible(Qo, Qf, lams, float(delta)):
+                continue
             ok, why = _check_parts(parts, lams, delta, "exact")
             if ok:
                 return lams, delta
     return None
+
+
+def _float_psd_plausible(Qo: np.ndarray, Qf: list, lams: list, delta: float) -> bool:
+    """A float pre-screen (never a proof): S's smallest eigenvalue not clearly negative."""
+    S = -Qo - sum(float(l) * Q for l, Q in zip(lams, Qf) if l != 0) + delta * np.eye(len(Qo))
+    w = np.linalg.eigvalsh(S)
+    return bool(w[0] >= -1e-9 * max(1.0, float(np.max(np.abs(w)))))
 
 
 def _value_index(t: Any) -> int:
