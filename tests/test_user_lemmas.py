@@ -66,3 +66,53 @@ def test_new_statement_scaffold_runs_and_never_overwrites(tmp_path):
     assert again.returncode == 2 and again.stderr.count("\n") == 1 and "never overwrites" in again.stderr
     t = _pytest(tmp_path, "-v", "--boundcheck-trials", "2048", "test_my_rate.py")
     assert t.returncode == 0 and "VERIFIED (" in t.stdout, t.stdout
+
+
+PEP_TESTS = '''
+import boundcheck as bc
+import sympy as sp
+from boundcheck.testing import lemma
+
+D0 = sp.Symbol("D0", nonnegative=True)
+
+def _dt(sid, denominator):
+    return bc.statement(sid, "Drori-Teboulle", cls=bc.REALISABLE_SMOOTH_CONVEX, method="gd",
+                        setting=bc.one_batch(comparator="minimizer"), params={bc.eta: bc.Defined(1 / bc.beta)},
+                        lhs=bc.f(bc.w_out) - bc.f(bc.w_star), where={D0: bc.norm(bc.w_init - bc.w_star)},
+                        bound=bc.beta * D0**2 / denominator)
+
+@lemma(trials=512)
+def test_tight_rate():
+    return _dt("dt_tight", 4 * bc.K + 2)
+
+@lemma(trials=512)
+def test_barely_false_rate():
+    return _dt("dt_barely_false", (4 * bc.K + 2) * sp.Rational(10001, 10000))
+'''
+
+
+def test_exact_worst_case_certifies_and_catches_what_the_search_misses(tmp_path):
+    """A one-batch lemma gets exact PEP certificates in its verbose line; a bound that is false by
+    0.1 % (beyond a 256-trial search) is refuted by an exact witness, which replays."""
+    (tmp_path / "test_pep.py").write_text(PEP_TESTS)
+    r = _pytest(tmp_path, "-v", "test_pep.py")
+    out = r.stdout
+    assert r.returncode == 1, out
+    assert "test_tight_rate VERIFIED (" in out and "certificate: exact at 3/3 PEP points" in out, out
+    assert "dt_barely_false is refuted" in out, out  # by the search, or else by the exact worst case
+    # the PEP alone: a bound false by 0.01 % has an exact witness at K = 1 (ratio 1.0001)
+    import runpy
+    from boundcheck.testing import certify
+    st = runpy.run_path(str(tmp_path / "test_pep.py"))["_dt"]("dt_barely_false",
+                                                            (4 * __import__("boundcheck").K + 2) * __import__("sympy").Rational(10001, 10000))
+    pep = certify(st, K=(1,), out_dir=tmp_path / ".boundcheck")
+    assert pep.witness and pep.proved == 0, pep
+    wit = sorted((tmp_path / ".boundcheck" / "witnesses").glob("dt_barely_false_K*.json"))
+    assert wit
+    rep = subprocess.run([sys.executable, "-m", "boundcheck", "replay", str(wit[0]), "--module", "test_pep.py"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert rep.returncode == 0 and "still a counterexample" in rep.stdout, rep.stdout + rep.stderr
+    for c in (tmp_path / ".boundcheck" / "certificates").glob("dt_tight_K*.json"):
+        chk = subprocess.run([sys.executable, "-m", "boundcheck", "check-certificate", str(c), "--module", "test_pep.py"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert chk.returncode == 0 and "VALID" in chk.stdout, chk.stdout + chk.stderr

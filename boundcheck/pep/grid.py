@@ -102,7 +102,7 @@ def point_name(st_id: str, K: int, params: Mapping[str, str]) -> str:
 
 
 def evaluate_point(unit: tuple, out_dir: str | None, certify: bool, solver: str, modules: Sequence[str] = ()) -> PepRow:
-    """Solve, then settle exactly, one grid point ``unit = (statement id, K, params, method)``.
+    """Solve, then settle exactly, one grid point ``unit = (statement id or Statement, K, params, method)``.
     A module-level function of picklable arguments: a Dask unit."""
     sid, K, params, method = unit
     if modules:
@@ -110,7 +110,8 @@ def evaluate_point(unit: tuple, out_dir: str | None, certify: bool, solver: str,
         load_statement_files(list(modules))
     from boundcheck.paper import get_statement
     from boundcheck.pep.statements import build
-    st = get_statement(sid)
+    st = get_statement(sid) if isinstance(sid, str) else sid  # an id, or (in this process) a Statement
+    sid = st.id
     t0 = time.perf_counter()
     inst = build(st, K, params, "float", method)
     r = inst.problem("ratio").solve(solver)

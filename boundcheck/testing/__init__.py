@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
-__all__ = ["lemma", "LemmaRefuted", "LemmaUnresolved", "check", "DEFAULT_DB"]
+__all__ = ["lemma", "LemmaRefuted", "LemmaUnresolved", "check", "certify", "PepStatus", "DEFAULT_DB", "DEFAULT_PEP_K"]
+
+#: the steps at which a @lemma's exact worst case is computed by default (small: seconds)
+DEFAULT_PEP_K = (1, 2, 3)
 
 DEFAULT_DB = Path(".boundcheck") / "examples"
 
@@ -64,6 +67,86 @@ def check(st: Any, *, trials: int | None = None, seed: int = 0, database: str | 
     return r
 
 
+class PepStatus(NamedTuple):
+    """The exact worst-case engine's answer for a lemma: certificates at some grid points, or a
+    witness, or why there is no PEP for it."""
+
+    proved: int          # grid points with an exact certificate (δ = 0)
+    approx: int          # grid points with a certificate of LHS − RHS ≤ δ·tr G, δ > 0
+    points: int          # grid points tried
+    witness: str | None  # the file of an exact witness (the lemma is then false)
+    worst_ratio: float | None
+    reason: str = ""
+
+    def line(self) -> str:
+        if self.reason:
+            return f"certificate: none ({self.reason})"
+        if self.witness:
+            return f"certificate: none — refuted by an exact witness ({self.witness})"
+        txt = f"certificate: exact at {self.proved}/{self.points} PEP points"
+        if self.approx:
+            txt += f" (+{self.approx} with δ > 0)"
+        if self.worst_ratio is not None:
+            txt += f", exact worst ratio {self.worst_ratio:.6g}"
+        return txt
+
+
+def _pep_values(st: Any, method: str) -> list[dict]:
+    """Default grid values of a lemma's free parameters: the upper end of a bounded interval (and
+    its middle), or lo + 1/4 of an unbounded one; the declared ``pep_grid`` if there is one."""
+    if st.pep_grid:
+        from boundcheck.pep.grid import grid_points
+        return [p for _, p in grid_points(st, [1], None)]
+    from boundcheck.lang.domains import Interval
+    import itertools
+    import sympy as sp
+    opts: dict[str, list[str]] = {}
+    for sym, dom in st.param_domains(method):
+        if isinstance(dom, Interval):
+            if sp.sympify(dom.hi) != sp.oo:
+                opts[sym.name + "_frac"] = ["1/2", "1"]
+            else:
+                opts[sym.name] = [str(sp.nsimplify(sp.sympify(dom.lo) + sp.Rational(1, 4)))]
+    names = sorted(opts)
+    return [dict(zip(names, c)) for c in itertools.product(*[opts[n] for n in names])]
+
+
+def certify(st: Any, *, K: tuple[int, ...] = DEFAULT_PEP_K, out_dir: str | Path | None = None) -> PepStatus:
+    """The exact worst case of a one-batch lemma at small K (``boundcheck pep``): exact certificates
+    (proved over every function of the class at those points) or an exact witness (refuted)."""
+    from boundcheck.lang.settings import OneBatch
+    if not K:
+        return PepStatus(0, 0, 0, None, None, "PEP not asked for")
+    if not isinstance(st.setting, OneBatch) or len(st.methods) != 1:
+        return PepStatus(0, 0, 0, None, None, f"no one-batch PEP for a {type(st.setting).__name__} setting")
+    from boundcheck.lang.declaration import REGISTRY, register, unregister
+    from boundcheck.pep.forms import NotAPepQuantity
+    from boundcheck.pep.grid import evaluate_point
+    # the exact checkers rebuild a PEP from the registry (a file names its statement): a lemma
+    # declared in a test is registered while it is certified, unless an equal one already is
+    added = REGISTRY.get(st.id) is None
+    if not added and REGISTRY[st.id].fingerprint() != st.fingerprint():
+        return PepStatus(0, 0, 0, None, None, f"another statement is registered as {st.id!r}")
+    if added:
+        register(st)
+    try:
+        vals = _pep_values(st, st.methods[0])
+        points = [(k, v) for k in K for v in vals]
+        rows = [evaluate_point((st, k, v, None), None if out_dir is None else str(out_dir), True, "auto")
+                for k, v in points]
+    except (NotAPepQuantity, ValueError) as exc:
+        return PepStatus(0, 0, 0, None, None, f"no PEP: {exc}")
+    finally:
+        if added:
+            unregister(st.id)
+    wit = next((r for r in rows if r.verdict == "refuted"), None)
+    ratios = [r.ratio for r in rows if r.ratio is not None]
+    return PepStatus(sum(r.verdict == "proved" and r.delta == "0" for r in rows),
+                     sum(r.verdict == "proved" and r.delta != "0" for r in rows), len(rows),
+                     None if wit is None else (wit.file or f"K = {wit.K}, {wit.params}"),
+                     max(ratios) if ratios else None)
+
+
 def describe_counterexample(st: Any, ce: dict, path: str | None, reused: bool = False) -> str:
     """A counterexample in a few readable lines."""
     import numpy as np
@@ -82,15 +165,18 @@ def describe_counterexample(st: Any, ce: dict, path: str | None, reused: bool = 
 
 
 def lemma(func: Callable[[], Any] | None = None, *, trials: int | None = None, seed: int | None = None,
-          heavy: bool = False) -> Any:
+          heavy: bool = False, pep_K: tuple[int, ...] = DEFAULT_PEP_K) -> Any:
     """Mark a test function that returns a Statement as a checked lemma (see the module docstring).
 
     ``trials``/``seed`` override ``--boundcheck-trials``/``--boundcheck-seed``; ``heavy`` puts the
-    ``boundcheck_heavy`` marker on it (deselect with ``-m "not boundcheck_heavy"``)."""
+    ``boundcheck_heavy`` marker on it (deselect with ``-m "not boundcheck_heavy"``); ``pep_K``: the
+    steps at which a one-batch lemma's exact worst case (PEP) is computed after the search (``()``:
+    none) — exact certificates are reported in the verbose line, an exact witness fails the test."""
     def wrap(f: Callable[[], Any]) -> Any:
         @functools.wraps(f)
         def run_without_plugin() -> None:  # plain pytest without the plugin, or a direct call
             check(f(), trials=trials, seed=seed or 0)
-        run_without_plugin._boundcheck_lemma = {"func": f, "trials": trials, "seed": seed, "heavy": heavy}
+        run_without_plugin._boundcheck_lemma = {"func": f, "trials": trials, "seed": seed, "heavy": heavy,
+                                                "pep_K": tuple(pep_K)}
         return run_without_plugin
     return wrap(func) if func is not None else wrap

@@ -48,8 +48,14 @@ class LemmaItem(pytest.Item):
         import math
         worst = (f"worst ratio {r.best_ratio:.6g}" if math.isfinite(r.best_ratio)
                  else f"worst (LHS − RHS)/size {r.worst_excess:.3g}")  # RHS ≤ 0 everywhere: no ratio
+        from boundcheck.testing import LemmaRefuted, certify
+        pep = certify(st, K=tuple(self.spec.get("pep_K", (1, 2, 3))), out_dir=Path(db).parent)
+        if pep.witness:  # the search missed it; the exact worst case did not
+            raise LemmaRefuted(f"{st.id} is refuted by its exact worst case over every function of the class "
+                               f"(PEP): an exact witness violates the bound; saved: {pep.witness} "
+                               f"(boundcheck replay {pep.witness} --module <this file>)")
         self.user_properties.append(("boundcheck", f"{r.trials} admissible trials of {r.evaluations}, {worst}, "
-                                                   f"certificate: none"))
+                                                   f"{pep.line()}"))
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         from boundcheck.testing import LemmaRefuted, LemmaUnresolved

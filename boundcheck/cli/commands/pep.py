@@ -10,7 +10,9 @@ import time
 from boundcheck.cli.modules import add_module_argument, load_modules
 from boundcheck.cli.options import add_scheduler_argument, command_line
 
-LEGEND = ("worst ratio = sup LHS/RHS over every function of the class (RHS > 0), to solver accuracy; proved = an "
+LEGEND = ("worst ratio = sup LHS/RHS over every function of the class where RHS > 0, to solver accuracy (a "
+          "statement can fail where RHS ≤ 0: see the next column); max LHS−RHS = the worst excess over instances "
+          "scaled to tr G ≤ 1 (≤ 0 iff the bound holds); proved = an "
           "exact dual certificate of LHS − RHS ≤ δ·tr G (δ = 0: the statement itself), checked in exact rationals "
           "(or rigorous balls for AGD's irrational λ); refuted = an exact witness, replayable; '-': none.")
 
@@ -114,10 +116,12 @@ def run(args: argparse.Namespace) -> int:
             if r.ratio is None:
                 return "-"
             return "∞" if r.ratio == float("inf") else f"{r.ratio:.6g}"
-        table = [(r.K, ", ".join(f"{k}={v}" for k, v in r.params.items()) or "-", ratio(r), r.verdict,
+        def excess(r):
+            return "-" if r.difference is None else ("∞" if r.difference == float("inf") else f"{r.difference:.3g}")
+        table = [(r.K, ", ".join(f"{k}={v}" for k, v in r.params.items()) or "-", ratio(r), excess(r), r.verdict,
                   r.delta if r.delta is not None else "-", r.file or "-", f"{r.seconds:.2f}") for r in rows]
         print(f"{st.id}: {rows[0].extra.get('class', '') if rows else ''}")
-        print(format_table(["K", "parameters", "worst ratio", "verdict", "δ", "file", "s"], table))
+        print(format_table(["K", "parameters", "worst ratio", "max LHS−RHS", "verdict", "δ", "file", "s"], table))
         notes: dict[str, list] = {}
         for r in rows:
             if r.note:
