@@ -42,6 +42,7 @@ def main() -> None:
     ap.add_argument("--K-max", type=int, default=20)
     ap.add_argument("--B", type=int, default=1000)
     ap.add_argument("--out", default="benchmarks/results/pep_sandwich")
+    ap.add_argument("--resume", action="store_true", help="keep the sandwich rows of OUT.partial.json (same B)")
     a = ap.parse_args()
     t0 = time.perf_counter()
     l6 = [exact_row("gd", *p) for p in LEMMA6]
@@ -55,9 +56,12 @@ def main() -> None:
         done.append(r)
         partial.write_text(json.dumps(done))
 
-    done: list = []
+    done: list = json.loads(partial.read_text()) if a.resume and partial.exists() else []
+    done = [r for r in done if r["B"] == a.B and r["K"] <= a.K_max]
+    have = {r["K"] for r in done}
     partial.parent.mkdir(parents=True, exist_ok=True)
-    rows = sandwich(range(1, a.K_max + 1), eta=1, B=a.B, seed=0, progress=progress)
+    sandwich([K for K in range(1, a.K_max + 1) if K not in have], eta=1, B=a.B, seed=0, progress=progress)
+    rows = sorted(done, key=lambda r: r["K"])
     partial.unlink()
     bdep = []
     for B in (2, 10, 100, 1000):
@@ -97,6 +101,10 @@ def render(o: dict) -> str:
           "| K | lower ε·B | upper ε·B | lower/(ηρ²K²/B) | upper/(ηρ²K²/B) | (K+1)/K | upper/lower | lower instance | SDP (tol) | s |",
           "|---|---|---|---|---|---|---|---|---|---|"]
     for r in o["sandwich"]:
+        if not r["upper"] == r["upper"]:  # no upper bound (solver failure)
+            L.append(f"| {r['K']} | {r['lower'] * r['B']:.6f} | — | {r['lower_ratio']:.5f} | — | "
+                     f"{r['quadratic_constant']:.4f} | — | {r['lower_kind']} | {r['status']} | {r['pep_seconds']:.1f} |")
+            continue
         L.append(f"| {r['K']} | {r['lower'] * r['B']:.6f} | {r['upper'] * r['B']:.6f} | {r['lower_ratio']:.5f} | "
                  f"{r['upper_ratio']:.5f} | {r['quadratic_constant']:.4f} | {r['gap']:.4f} | {r['lower_kind']} "
                  f"{r['pattern'] if r['lower_kind'] != 'linear' else ''} | {r['status']} ({r['tol']:.0e}) | "

@@ -50,6 +50,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from boundcheck.core.algorithms import METHODS, AGDState
+from boundcheck.core.errors import SolverError
 from boundcheck.pep.forms import Form, Vec, to_exact
 from boundcheck.pep.functions import Combination, PepFunction, SmoothConvex, Space, Triple
 from boundcheck.pep.problem import ConstraintRef, Problem
@@ -653,8 +654,11 @@ def sandwich(Ks: Iterable[int] = range(1, 21), eta: Any = 1, B: int = 1000, *, s
     rows = []
     for K in Ks:
         t0 = time.perf_counter()
-        up = stability_bound("agd", int(K), eta, B, lambda_init=lambda_init, free_momentum=free_momentum,
-                             certify=False, solver=solver)
+        try:
+            up = stability_bound("agd", int(K), eta, B, lambda_init=lambda_init, free_momentum=free_momentum,
+                                 certify=False, solver=solver)
+        except SolverError as exc:  # no upper bound at this K (e.g. Clarabel NumericalError at K = 20)
+            up = StabilityResult("agd", int(K), {}, math.nan, math.nan, f"failed: {exc}", solver=solver, tol=math.nan)
         t1 = time.perf_counter()
         lo = agd_lower_bound(int(K), B, lambda_init=float(lambda_init), seed=seed, trials=trials)
         t2 = time.perf_counter()
