@@ -122,3 +122,18 @@ def test_cli_pep_solves_a_grid_without_certifying(tmp_path):
     rec = files.load(tmp_path / "p.json", kind="pep")
     assert [row["K"] for row in rec["rows"]] == [1, 2]
     assert all(abs(row["ratio"] - 1) < 1e-4 for row in rec["rows"])
+
+
+def test_cli_pep_reproduces_lemma6_exactly_and_prints_the_sandwich(tmp_path):
+    r = _cli("pep", "lemma6", "--K", "1,3", "--json", str(tmp_path / "l6.json"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    from boundcheck.outputs import files
+    rows = files.load(tmp_path / "l6.json", kind="pep")["rows"]
+    assert [row["verdict"] for row in rows] == ["proved"] * 4
+    # ε = 2ηKρ²/B exactly (B = 10, η = 1/2 and 1)
+    assert sorted(row["extra"]["closed_form"] for row in rows) == sorted(["1/10", "1/5", "3/10", "3/5"])
+    s = _cli("pep", "lemma12_smooth_convex", "--sandwich", "--K", "1..3", cwd=tmp_path)
+    assert s.returncode == 0, s.stderr
+    assert "upper/lower" in s.stdout and "3 rows" in s.stdout
+    bad = _cli("pep", "lemma6", "--sandwich", cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

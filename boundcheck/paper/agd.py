@@ -90,6 +90,7 @@ LEMMA12_SMOOTH_CONVEX = register(statement(
               "Curvature-switching instances need large B (the ratio of an instance with d_init = 0 is at most "
               "B(1 + 1/K)); the family's designed sampler picks B for the runs' linear regime."),
     proof_module="lemma12", proof="proofs/lemma12.py (the quadratic case; beyond quadratics only instances)",
+    pep_grid={"K": tuple(range(1, 11)), "eta_frac": ("1",), "lambda_init": ("1",), "B": ("1000",)},
 ))
 
 

@@ -48,6 +48,7 @@ LEMMA6 = register(statement(
               "η = 0 is admitted by the printed range and trivial (A is the identity); the search draws η > 0."),
     proof_module="lemma6", proof="proofs/lemma6.py (our proof: GD on a convex β-smooth function with η ≤ 2/β is "
                                  "non-expansive; the replaced example moves each step by ≤ 2ηρ/B)",
+    pep_grid={"K": tuple(range(1, 11)), "eta_frac": ("1/2", "1"), "B": ("10",)},
 ))
 
 #: Theorem 7's printed errors, one at a time (both are needed: see verify's diagnosis)

@@ -73,6 +73,7 @@ LEMMA9 = register(statement(
     readings=("The hypotheses' λ is the prox parameter γ (text-extraction artefact).",
               "At γ = 0 the bound is read as its limit 2ηKρ²/B (Lemma 6); the search draws γ > 0."),
     proof_module="lemma9", proof="proofs/lemma9.py (our proof: the prox-GD map is (1−ηγ)-contractive; geometric series)",
+    pep_grid={"K": tuple(range(1, 11)), "eta_frac": ("1",), "gamma": ("1/4", "1"), "B": ("10",)},
 ))
 
 _T10_CORRECTIONS = (

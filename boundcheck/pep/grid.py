@@ -101,6 +101,56 @@ def point_name(st_id: str, K: int, params: Mapping[str, str]) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "", "_".join(parts).replace("/", "o"))
 
 
+def is_stability(st: Any) -> bool:
+    """A Definition 1 statement on neighbouring batches: the two-trajectory PEP (pep.stability)."""
+    from boundcheck.lang.settings import Neighbours
+    return isinstance(st.setting, Neighbours)
+
+
+def _stability_point(st: Any, K: int, params: dict, method: str | None, certify: bool, solver: str) -> PepRow:
+    """One grid point of a uniform-stability statement: the two-trajectory PEP's upper bound on ε
+    (ρ = β = 1), exact for GD and prox-GD (Lemmas 6, 9: a rational certificate of the closed form
+    and the linear-loss instance attaining it), a float upper bound over a relaxation for AGD."""
+    import sympy as sp
+
+    from boundcheck.pep.statements import resolve_params
+    from boundcheck.pep.stability import stability_bound
+    method = method or st.methods[0]
+    if "B" not in params:
+        raise ValueError(f"{st.id}: a stability PEP needs the batch size: --set B=10 (or a declared pep_grid)")
+    env = resolve_params(st, method, params, K)
+    env.setdefault("rho", sp.Integer(1))
+    t0 = time.perf_counter()
+    B = int(env["B"])
+    res = stability_bound(method, K, env["eta"], B, gamma=env.get("gamma"), lambda_init=env.get("lambda_init", 1),
+                          certify=certify and method in ("gd", "prox"),
+                          solver="clarabel" if solver == "auto" else solver)
+    expr = st.explicit if st.big_o and st.explicit is not None else st.bound_expr()
+    subs = {sym: env[sym.name] for sym in sp.sympify(expr).free_symbols if sym.name in env}
+    bound = float(sp.sympify(expr).xreplace(subs))
+    ratio = res.upper / bound if bound > 0 else None
+    row = PepRow(st.id, method, K, dict(params), ratio, res.upper - bound, "inconclusive", solver=res.solver,
+                 extra={"class": "Lipschitz smooth convex losses (necessary conditions only: an upper bound)",
+                        "epsilon_upper": res.upper, "bound": bound, "status": res.status,
+                        "closed_form": None if res.closed_form is None else str(res.closed_form)})
+    if res.exact and res.closed_form is not None:
+        # proved exactly: ε = the closed form over every function of the class, and attained
+        exact_ratio = sp.Rational(res.closed_form.numerator, res.closed_form.denominator) / sp.nsimplify(
+            sp.sympify(expr).xreplace(subs))
+        row.verdict = "proved" if exact_ratio <= 1 else "refuted"
+        row.delta = "0"
+        row.note = ("ε exactly the closed form: a rational certificate over every function of the class, checked "
+                    "exactly, and linear losses attaining it" + ("" if exact_ratio == 1 else f" (ratio {exact_ratio})"))
+    elif not certify:
+        row.verdict = "unsettled"
+    else:
+        row.note = ("float upper bound over a relaxation (necessary conditions only): "
+                    + ("below the bound, but no exact certificate" if ratio is not None and ratio <= 1
+                       else "above the bound, which a relaxation cannot refute"))
+    row.seconds = time.perf_counter() - t0
+    return row
+
+
 def evaluate_point(unit: tuple, out_dir: str | None, certify: bool, solver: str, modules: Sequence[str] = ()) -> PepRow:
     """Solve, then settle exactly, one grid point ``unit = (statement id or Statement, K, params, method)``.
     A module-level function of picklable arguments: a Dask unit."""
@@ -112,6 +162,8 @@ def evaluate_point(unit: tuple, out_dir: str | None, certify: bool, solver: str,
     from boundcheck.pep.statements import build
     st = get_statement(sid) if isinstance(sid, str) else sid  # an id, or (in this process) a Statement
     sid = st.id
+    if is_stability(st):
+        return _stability_point(st, K, params, method, certify, solver)
     t0 = time.perf_counter()
     inst = build(st, K, params, "float", method)
     r = inst.problem("ratio").solve(solver)
@@ -159,9 +211,14 @@ def run_grid(st: Any, points: Sequence[tuple[int, dict]], *, method: str | None 
              certify: bool = True, solver: str = "auto", scheduler: Any = None,
              progress: Callable[[int, int], None] | None = None, modules: Sequence[str] = ()) -> list[PepRow]:
     """Every grid point of ``st`` (in order), in this process or on a scheduler (a unit per point)."""
-    from boundcheck.pep.statements import build
+    from boundcheck.pep.statements import build, resolve_params
     for K, params in points:  # every point's hypotheses checked before any solve (one clear line)
-        build(st, K, params, "float", method)
+        if is_stability(st):
+            if "B" not in params:
+                raise ValueError(f"{st.id}: a stability PEP needs the batch size: --set B=10")
+            resolve_params(st, method or st.methods[0], params, K)
+        else:
+            build(st, K, params, "float", method)
     units = [(st.id, K, params, method) for K, params in points]
     if scheduler is None:
         from boundcheck.parallel import InProcess
