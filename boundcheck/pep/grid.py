@@ -50,7 +50,7 @@ class PepRow:
     params: dict
     ratio: float | None          # sup LHS/RHS (inf: unbounded; None: not solved)
     difference: float | None     # max LHS − RHS s.t. tr G ≤ 1
-    verdict: str                 # proved | refuted | inconclusive | unsettled (--no-certify)
+    verdict: str                 # proved (δ = 0) | proved to δ (δ > 0) | refuted | inconclusive | unsettled
     delta: str | None = None     # the certificate's δ ("0": exact), as "p/q"
     file: str | None = None      # certificate or witness path
     seconds: float = 0.0
@@ -179,7 +179,8 @@ def evaluate_point(unit: tuple, out_dir: str | None, certify: bool, solver: str,
         from boundcheck.pep.certificate import certificate_record, prove
         cert = prove(st, K, params, inst.method, solution=dsol)
         if cert is not None:
-            row.verdict, row.delta = "proved", str(cert.delta)
+            # δ = 0: the statement itself; δ > 0: LHS − RHS ≤ δ·tr G only (said in the verdict)
+            row.verdict, row.delta = ("proved" if cert.delta == 0 else "proved to δ"), str(cert.delta)
             if out_dir:
                 path = Path(out_dir) / "certificates" / f"{stem}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,7 @@ def _rows(st_id: str, base: Path) -> list[tuple]:
                 continue
             params = ", ".join(f"{k}={v}" for k, v in sorted((rec.get("params") or {}).items()) if k != "beta")
             if kind == "certificate":
-                verdict = "proved" if res.valid else "INVALID"
+                verdict = ("proved" if str(res.delta) == "0" else "proved to δ") if res.valid else "INVALID"
                 delta = str(res.delta) if res.valid else "-"
             else:
                 verdict = "refuted" if res.valid else "INVALID"
@@ -63,7 +63,7 @@ def pep_pages(doc: Doc, data: ReportData) -> None:
         doc.new_page()
         doc.cont = f"{r.id}: exact worst cases"
         doc.heading(f"{r.id}: exact worst cases over every function of the class (PEP)", 13)
-        proved = sum(x[2] == "proved" for x in rows)
+        proved = sum(x[2] in ("proved", "proved to δ") for x in rows)
         refuted = sum(x[2] == "refuted" for x in rows)
         exact = sum(x[2] == "proved" and x[3] == "0" for x in rows)
         doc.text(f"{len(rows)} grid points re-checked for this report: {proved} proved ({exact} with δ = 0, i.e. the "
@@ -74,7 +74,7 @@ def pep_pages(doc: Doc, data: ReportData) -> None:
                  "'boundcheck check-certificate FILE' or 'boundcheck replay FILE'.", size=8.5)
         if st is not None and getattr(st, "printed", ""):
             doc.text(f"As printed: {st.printed}", size=7.5, color="#333333")
-        colours = [[None, None, STATUS_COLOURS["verified"] if x[2] == "proved" else
+        colours = [[None, None, STATUS_COLOURS["verified"] if x[2] in ("proved", "proved to δ") else
                     STATUS_COLOURS["refuted"] if x[2] == "refuted" else STATUS_COLOURS["unresolved"], None, None, None]
                    for x in rows]
         doc.table(["K", "parameters", "verdict", "δ", "file", "note"], rows, [0.35, 1.6, 0.75, 0.6, 2.6, TEXT_W - 5.9],

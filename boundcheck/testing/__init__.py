@@ -142,7 +142,7 @@ def certify(st: Any, *, K: tuple[int, ...] = DEFAULT_PEP_K, out_dir: str | Path 
     wit = next((r for r in rows if r.verdict == "refuted"), None)
     ratios = [r.ratio for r in rows if r.ratio is not None]
     return PepStatus(sum(r.verdict == "proved" and r.delta == "0" for r in rows),
-                     sum(r.verdict == "proved" and r.delta != "0" for r in rows), len(rows),
+                     sum(r.verdict == "proved to δ" for r in rows), len(rows),
                      None if wit is None else (wit.file or f"K = {wit.K}, {wit.params}"),
                      max(ratios) if ratios else None)
 

@@ -12,9 +12,10 @@ from boundcheck.cli.options import add_scheduler_argument, command_line
 
 LEGEND = ("worst ratio = sup LHS/RHS over every function of the class where RHS > 0, to solver accuracy (a "
           "statement can fail where RHS ≤ 0: see the next column); max LHS−RHS = the worst excess over instances "
-          "scaled to tr G ≤ 1 (≤ 0 iff the bound holds); proved = an "
-          "exact dual certificate of LHS − RHS ≤ δ·tr G (δ = 0: the statement itself), checked in exact rationals "
-          "(or rigorous balls for AGD's irrational λ); refuted = an exact witness, replayable; '-': none.")
+          "scaled to tr G ≤ 1 (≤ 0 iff the bound holds); proved = an exact dual certificate of LHS ≤ RHS over every "
+          "function of the class, checked in exact rationals; proved to δ = a certificate of LHS − RHS ≤ δ·tr G "
+          "only, δ > 0 (AGD: rigorous balls, since λ is irrational); refuted = an exact witness, replayable; "
+          "'-': none.")
 
 _LIST_MAX = 64
 
@@ -115,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     bar.close()
     seconds = time.monotonic() - t0
-    code = 0 if all(r.verdict in ("proved", "refuted", "unsettled") for r in rows) else 1
+    code = 0 if all(r.verdict in ("proved", "proved to δ", "refuted", "unsettled") for r in rows) else 1
     if not quiet:
         def ratio(r):
             if r.ratio is None:
@@ -133,8 +134,9 @@ def run(args: argparse.Namespace) -> int:
                 notes.setdefault(r.note, []).append(r.K)
         for note, ks in notes.items():
             print(f"  {note} (K = {', '.join(map(str, sorted(set(ks))))})")
-        counts = {v: sum(r.verdict == v for r in rows) for v in ("proved", "refuted", "inconclusive", "unsettled")}
-        counts = {k: n for k, n in counts.items() if n or k != "unsettled"}
+        counts = {v: sum(r.verdict == v for r in rows) for v in ("proved", "proved to δ", "refuted", "inconclusive",
+                                                                  "unsettled")}
+        counts = {k: n for k, n in counts.items() if n or k not in ("unsettled", "proved to δ")}
         print(f"  {LEGEND}")
         print(f"{len(rows)} points: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f" ({seconds:.1f} s; exit {code})")
     if args.json:
