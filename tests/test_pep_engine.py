@@ -92,10 +92,10 @@ def test_stability_statements_are_pointed_to_the_two_trajectory_pep():
 
 
 def test_solvers_agree():
-    inst = build(get_statement("lemma8_corrected"), 3, {"gamma": "1/2", "eta_frac": "1/2"})
+    inst = build(_ex("drori_teboulle_gd")["GD_RATE_FALSE"], 5, {})
     a = inst.problem("ratio").solve("clarabel").value
     b = inst.problem("ratio").solve("scs").value
-    assert a == pytest.approx(b, rel=1e-4)
+    assert a == pytest.approx(b, rel=1e-5) and a == pytest.approx(24 / 22, rel=1e-5)
 
 
 def _cli(*args, cwd=None):
@@ -105,7 +105,7 @@ def _cli(*args, cwd=None):
 
 def test_cli_pep_bad_input_is_one_line_exit_2(tmp_path):
     for args in (["pep", "lemma5", "--K", "1", "--eta-frac", "2"], ["pep", "nope"], ["pep", "lemma5", "--K", "0"],
-                 ["pep", "lemma5", "--K", "1", "--eta-frac", "x"], ["pep", "lemma6", "--K", "1"],
+                 ["pep", "lemma5", "--K", "1", "--eta-frac", "x"], ["pep", "theorem7", "--K", "1"],
                  ["pep", "lemma5", "--K", "1", "--json", str(tmp_path)]):
         r = _cli(*args, cwd=tmp_path)
         assert r.returncode == 2, (args, r.stderr)
