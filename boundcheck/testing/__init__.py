@@ -159,6 +159,14 @@ def describe_counterexample(st: Any, ce: dict, path: str | None, reused: bool = 
         a = np.asarray(v, dtype=float)
         lines.append(f"    {k} = {np.array2string(a.reshape(-1)[:8], precision=4, separator=', ')}"
                      + (" …" if a.size > 8 else ""))
+    try:  # the statement's own symbols at the instance (β certified from the losses, η decoded from u, …)
+        vals = st.values(ce["structure"], {k: np.asarray(v, dtype=float) for k, v in ce["params"].items()})
+        shown = [(k, float(np.asarray(v, dtype=float).reshape(-1)[0])) for k, v in vals.items()
+                 if k not in ("K", "B", "n", "T") and np.size(v) >= 1 and np.asarray(v).dtype != object]
+        if shown:
+            lines.append("  values: " + ", ".join(f"{k} = {v:.6g}" for k, v in shown[:8]))
+    except Exception:  # noqa: BLE001 - a display nicety; the counterexample itself is already checked
+        pass
     if path:
         lines.append(f"  saved: {path}  (boundcheck replay {path} --module <this file>)")
     return "\n".join(lines)
