@@ -72,9 +72,15 @@ def test_drori_teboulle_K8_exact_and_both_psd_tests_agree(dt):
     assert not psd_exact(T)[0] and not ldl_psd_exact(T)[0]
 
 
+def _max_chars(cert) -> int:
+    return max(len(v) for _, _, v in certificate_record(cert)["multipliers"])
+
+
 def test_drori_teboulle_K32_certificate(dt, tmp_path, capsys):
     cert = prove(dt[0], 32, {})
     assert cert is not None and cert.delta == 0
+    # basis recovery keeps the rationals short (the least-change projection gave ~900 digits)
+    assert _max_chars(cert) <= 40
     p = save_certificate(tmp_path / "k32.json", cert)
     t0 = time.perf_counter()
     res = check_certificate(p)
@@ -86,14 +92,48 @@ def test_drori_teboulle_K32_certificate(dt, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_drori_teboulle_K64_prove(dt, tmp_path):
-    """K = 64: minutes to prove today, and only with δ > 0 found so far (see the module's notes)."""
-    cert = prove(dt[0], 64, {})
-    assert cert is not None
-    save_certificate(tmp_path / "k64.json", cert)
+def test_drori_teboulle_K64_exact_certificate(dt, tmp_path):
+    """K = 64 with δ = 0 (the issue's target: the exact check in ≤ 10 s).  Basis recovery on the
+    primal-refined nullspace: ~30 s to prove (two 66×66 SDP solves), ~1.3 s to check."""
     t0 = time.perf_counter()
-    assert check_certificate(tmp_path / "k64.json").valid
-    print(f"K = 64: δ = {cert.delta}, exact check {time.perf_counter() - t0:.2f} s")
+    cert = prove(dt[0], 64, {})
+    prove_s = time.perf_counter() - t0
+    assert cert is not None and cert.delta == 0 and cert.arith == "exact"
+    assert _max_chars(cert) <= 40
+    p = save_certificate(tmp_path / "k64.json", cert)
+    t0 = time.perf_counter()
+    res = check_certificate(p)
+    check_s = time.perf_counter() - t0
+    assert res.valid, res.reason
+    print(f"K = 64: δ = 0, prove {prove_s:.1f} s, exact check {check_s:.2f} s")
+    assert check_s <= 10.0
+
+
+def test_seeded_support_falls_back_to_the_whole_set():
+    """lemma8_corrected K = 10 (γ = 1/2, η = 1/β) seeded with the full PEP's dual (as `boundcheck pep`
+    does): the margin's sparse support alone is too relaxed (value 0.049 > 0); the whole current
+    set without a margin is solved instead, and δ = 0 follows."""
+    from boundcheck.pep.statements import build
+    st = get_statement("lemma8_corrected")
+    values = {"gamma": "1/2", "eta_frac": "1"}
+    inst = build(st, 10, values, "float")
+    dsol = inst.problem("difference").solve("auto")
+    cert = prove(st, 10, values, inst.method, solution=dsol)
+    assert cert is not None and cert.delta == 0
+    assert check_certificate(certificate_record(cert)).valid
+
+
+def test_basis_recovered_short_multiplier_is_not_slack(dt):
+    """The short multipliers of a basis-recovered certificate leave no slack in the equalities:
+    one of them changed in its last digit breaks the exact identity."""
+    rec = certificate_record(prove(dt[0], 8, {}))
+    assert max(len(v) for _, _, v in rec["multipliers"]) <= 20
+    assert check_certificate(rec).valid
+    i, lab, v = rec["multipliers"][-1]
+    p, _, q = v.partition("/")
+    bad = json.loads(json.dumps(rec))
+    bad["multipliers"][-1] = [i, lab, f"{int(p) + 1}/{q or 1}"]
+    assert not check_certificate(bad).valid
 
 
 def test_lemma11_corrected_ball_certificate(tmp_path, capsys):
