@@ -169,12 +169,16 @@ def refute(st: Any, K: int, values: Mapping[str, Any], method: str | None = None
     with _prec(BALL_PREC if arith == "ball" else 0):
         xinst = _build(st, K, _values_from_strings(params), arith, method)
         all_pairs = [set(fn.pairs()) for fn in prob.functions]
-        for rel in (1e-2, 1e-3, 1e-4):
+        for rel in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6):  # feasible margins shrink as K grows (tr G ≤ 1)
             eps = rel * sol.value
-            try:
-                msol = restricted(prob, all_pairs, margin=eps).solve("clarabel")
-            except Exception as exc:  # noqa: BLE001  (a solver failure: try another margin)
-                log.info("witness margin solve failed: %s", exc)
+            msol = None
+            for solver in ("clarabel", "scs"):  # Clarabel can stop on a NumericalError at larger K
+                try:
+                    msol = restricted(prob, all_pairs, margin=eps).solve(solver)
+                    break
+                except Exception as exc:  # noqa: BLE001  (a solver failure: the other solver, then a margin)
+                    log.info("witness margin solve failed (%s): %s", solver, exc)
+            if msol is None:
                 continue
             if msol.status not in ("optimal", "inaccurate") or msol.value <= 0 or msol.G is None:
                 continue
