@@ -239,46 +239,62 @@ def run_grid(st: Any, points: Sequence[tuple[int, dict]], *, method: str | None 
 
 
 def certificate_summary(st: Any, cert_dir: str | Path, *, limit: int = 400) -> dict | None:
-    """The certificates of ``st`` saved in ``cert_dir`` (by ``boundcheck pep``), each RE-CHECKED
-    exactly here (a file is untrusted): {"points", "valid", "exact" (δ = 0), "max_delta",
-    "invalid": [file: reason]}; None when there is none.  Files for another declaration of the
-    statement (fingerprint) count as invalid."""
+    """The certificates of ``st`` saved in ``cert_dir`` (by ``boundcheck pep``) and its witnesses in
+    the sibling ``witnesses/``, each RE-CHECKED exactly here (a file is untrusted): {"points",
+    "valid", "exact" (δ = 0), "max_delta", "witnesses", "invalid": {file: reason}}; None when there
+    is none.  Files for another declaration of the statement (fingerprint) count as invalid."""
     d = Path(cert_dir)
-    if not d.is_dir():
-        return None
     stem = re.sub(r"[^A-Za-z0-9_.-]", "", st.id)
-    paths = sorted(p for p in d.glob(f"{stem}_K*.json") if p.is_file())[:limit]
-    if not paths:
+    certs = sorted(p for p in d.glob(f"{stem}_K*.json") if p.is_file())[:limit] if d.is_dir() else []
+    wdir = d.parent / "witnesses"
+    wits = sorted(p for p in wdir.glob(f"{stem}_K*.json") if p.is_file())[:limit] if wdir.is_dir() else []
+    if not certs and not wits:
         return None
     from fractions import Fraction
 
     from boundcheck.pep.certificate import check_certificate
-    valid, exact, worst, invalid = 0, 0, Fraction(0), {}
-    for p in paths:
+    from boundcheck.pep.witness import check_witness
+    valid, exact, worst, witnesses, invalid = 0, 0, Fraction(0), 0, {}
+    for p in certs + wits:
         try:
-            res = check_certificate(str(p))
+            res = (check_certificate if p in certs else check_witness)(str(p))
         except ValueError as exc:  # malformed
             invalid[p.name] = f"malformed: {exc}"
             continue
-        if res.valid:
+        if not res.valid:
+            invalid[p.name] = res.reason
+        elif p in certs:
             valid += 1
             dl = Fraction(str(res.delta)) if res.delta is not None else Fraction(0)
             exact += dl == 0
             worst = max(worst, dl)
         else:
-            invalid[p.name] = res.reason
-    return {"points": len(paths), "valid": valid, "exact": exact, "max_delta": str(worst), "dir": str(d),
-            "invalid": invalid}
+            witnesses += 1
+    return {"points": len(certs) + len(wits), "valid": valid, "exact": exact, "max_delta": str(worst),
+            "witnesses": witnesses, "dir": str(d), "invalid": invalid}
 
 
-def certified_label(summary: dict | None) -> str:
-    """The verify table's "certified" cell: '10/10 exact', '27/30 (δ ≤ 1e-08)', or '-'."""
+def certified_label(summary: dict | None, run: dict | None = None) -> str:
+    """The verify table's "PEP" cell, every file re-checked: '30 exact', '84 to δ ≤ 1e-06',
+    '2 exact, 18 refuted', '1 INVALID', or '-'; without files, this run's verdicts (``run``: the
+    counts of ``verify --pep``, e.g. the two-trajectory stability PEPs, checked in this process)."""
     if not summary:
+        if run and any(run.values()):
+            bits = [f"{run.get('proved', 0)} exact"] if run.get("proved") else []
+            bits += [f"{run['proved to δ']} to δ"] if run.get("proved to δ") else []
+            bits += [f"{run['refuted']} refuted"] if run.get("refuted") else []
+            bits += [f"{run['inconclusive']} open"] if run.get("inconclusive") else []
+            return ", ".join(bits)
         return "-"
     from fractions import Fraction
-    v, n = summary["valid"], summary["points"]
-    if v == 0:
-        return f"0/{n} valid"
-    if summary["exact"] == v:
-        return f"{v}/{n} exact"
-    return f"{v}/{n} (δ ≤ {float(Fraction(summary['max_delta'])):.0e})"
+    parts = []
+    if summary["exact"]:
+        parts.append(f"{summary['exact']} exact")
+    approx = summary["valid"] - summary["exact"]
+    if approx:
+        parts.append(f"{approx} to δ ≤ {float(Fraction(summary['max_delta'])):.0e}")
+    if summary.get("witnesses"):
+        parts.append(f"{summary['witnesses']} refuted")
+    if summary["invalid"]:
+        parts.append(f"{len(summary['invalid'])} INVALID")
+    return ", ".join(parts) or "-"

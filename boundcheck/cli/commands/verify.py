@@ -10,8 +10,9 @@ from boundcheck.cli.options import add_budget_arguments, add_scheduler_argument,
 
 LEGEND = ("'-': no value — a verified statement has no counterexample, a refuted one no correction link, and a "
           "counterexample with RHS ≤ 0 has no ratio; trials = admissible instances evaluated; worst ratio = max "
-          "LHS/RHS (1: the bound is attained); min slack = 1 − worst ratio; certified = grid points of 'boundcheck "
-          "pep' with an exact certificate over every function of the class, re-checked now ('exact': δ = 0).")
+          "LHS/RHS (1: the bound is attained); min slack = 1 − worst ratio; PEP (exact) = grid points of 'boundcheck "
+          "pep' (or --pep) settled over every function of the class, every file re-checked now: 'exact' = a "
+          "certificate of the statement, 'to δ' = of LHS − RHS ≤ δ·tr G, 'refuted' = an exact witness.")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,6 +31,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--no-diagnosis", action="store_true",
                    help="do not check every set of a refuted statement's declared corrections (minimal sets)")
     p.add_argument("--json", metavar="PATH", help="write the run (version, seed, trials, command, records) as JSON")
+    p.add_argument("--pep", action="store_true",
+                   help="first run 'boundcheck pep' on every chosen statement that declares a PEP grid (exact "
+                        "certificates and witnesses over every function of its class; written next to --out-dir)")
     p.add_argument("--certificates", default="reports/certificates", metavar="DIR",
                    help="exact PEP certificates written by 'boundcheck pep' (re-checked here; the 'certified' column; "
                         "default reports/certificates)")
@@ -73,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         raise
     bar.close()
+    if args.pep:
+        _run_pep(records, args)
     V.attach_certificates(records, args.certificates)
     code = V.exit_code(records)
     from boundcheck.cli.commands.list import record_last_run  # statuses for 'boundcheck list'
@@ -81,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
     if not quiet:
         from boundcheck.pep.grid import certified_label
         rows = [(r.id, r.status, r.trials, r.worst_ratio, r.smallest_slack, r.counterexample or "-",
-                 r.corrected_by or "-", certified_label(r.extra.get("certified"))) for r in records]
+                 r.corrected_by or "-", certified_label(r.extra.get("certified"), r.extra.get("pep"))) for r in records]
         print(format_table(["id", "status", "trials", "worst ratio", "min slack", "counterexample", "corrected by",
-                            "certified"], rows))
+                            "PEP (exact)"], rows))
         from boundcheck.engine.diagnosis import needs_line, readings_line
         from boundcheck.paper import get_statement
         by = {r.id: r for r in records}
@@ -105,6 +111,28 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         _write(args, records, time.monotonic() - t0)
     return code
+
+
+def _run_pep(records: list, args: argparse.Namespace) -> None:
+    """The declared PEP grids of the verified/refuted statements, certificates into --certificates' parent."""
+    from pathlib import Path
+
+    from boundcheck.outputs import Progress
+    from boundcheck.paper import get_statement
+    from boundcheck.pep.grid import grid_points, run_grid
+    todo = [(r, get_statement(r.id)) for r in records]
+    todo = [(r, st) for r, st in todo if st.pep_grid]
+    points = {r.id: grid_points(st) for r, st in todo}
+    bar = Progress(sum(len(p) for p in points.values()) or 1, "pep", enabled=None if not getattr(args, "quiet", False)
+                   else False)
+    done = 0
+    for r, st in todo:
+        rows = run_grid(st, points[r.id], out_dir=str(Path(args.certificates).parent),
+                        progress=lambda d, n, base=done: bar.update(base + d))
+        done += len(points[r.id])
+        r.extra["pep"] = {v: sum(x.verdict == v for x in rows) for v in ("proved", "proved to δ", "refuted",
+                                                                          "inconclusive")}
+    bar.close()
 
 
 def _write(args: argparse.Namespace, records: list, seconds: float, interrupted: bool = False) -> None:
