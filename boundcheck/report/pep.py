@@ -44,7 +44,8 @@ def _rows(st_id: str, base: Path) -> list[tuple]:
             params = ", ".join(f"{k}={v}" for k, v in sorted((rec.get("params") or {}).items()) if k != "beta")
             if kind == "certificate":
                 verdict = ("proved" if str(res.delta) == "0" else "proved to δ") if res.valid else "INVALID"
-                delta = str(res.delta) if res.valid else "-"
+                delta = ("0" if str(res.delta) == "0" else f"{float(__import__('fractions').Fraction(str(res.delta))):.0e}"
+                         ) if res.valid else "-"
             else:
                 verdict = "refuted" if res.valid else "INVALID"
                 delta = "-"
@@ -66,8 +67,8 @@ def pep_pages(doc: Doc, data: ReportData) -> None:
         proved = sum(x[2] in ("proved", "proved to δ") for x in rows)
         refuted = sum(x[2] == "refuted" for x in rows)
         exact = sum(x[2] == "proved" and x[3] == "0" for x in rows)
-        doc.text(f"{len(rows)} grid points re-checked for this report: {proved} proved ({exact} with δ = 0, i.e. the "
-                 f"statement itself), {refuted} refuted by an exact witness.  A certificate is a set of rational "
+        doc.text(f"{len(rows)} grid points re-checked for this report: {exact} proved (δ = 0: the statement itself), "
+                 f"{proved - exact} proved to δ > 0 (LHS − RHS ≤ δ·tr G), {refuted} refuted by an exact witness.  A certificate is a set of rational "
                  "multipliers of the interpolation conditions whose residual is positive semidefinite, checked in exact "
                  "rationals (or rigorous ball arithmetic where the method's coefficients are irrational): it shows "
                  "LHS − RHS ≤ δ·tr G for every function of the class at that point.  Re-check any file with "
