@@ -142,3 +142,26 @@ def test_default_verify_on_local_cluster_equals_in_process(dask2, tmp_path):
     rb = verify(None, seed=0, out_dir=tmp_path / "b", reuse=False, scheduler=dask2)
     assert _records(ra, tmp_path / "a") == _records(rb, tmp_path / "b")
     assert sum(r.status == "verified" for r in rb) == 12 and sum(r.status == "refuted" for r in rb) == 7
+
+
+def test_pep_grid_on_dask_equals_in_process(dask2, tmp_path):
+    """boundcheck pep: grid points as units; the same verdicts, ratios and certificate files."""
+    from boundcheck.paper import get_statement
+    from boundcheck.pep.grid import grid_points, run_grid
+    for sid, K, vals in (("lemma5", [1, 2, 3], {"eta_frac": ["1/2", "1"]}),
+                         ("lemma5_potential", [2, 3], {"eta_frac": ["1"]})):
+        st = get_statement(sid)
+        pts = grid_points(st, K, vals)
+        here = run_grid(st, pts, out_dir=str(tmp_path / "here"))
+        there = run_grid(st, pts, out_dir=str(tmp_path / "there"), scheduler=dask2)
+        strip = lambda r: {**r.as_dict(), "seconds": 0, "file": Path(r.file).name if r.file else None}  # noqa: E731
+        assert [strip(r) for r in here] == [strip(r) for r in there]
+    for sub in ("certificates", "witnesses"):
+        a = sorted((tmp_path / "here" / sub).iterdir())
+        b = sorted((tmp_path / "there" / sub).iterdir())
+        assert [p.name for p in a] == [p.name for p in b] and a
+        for x, y in zip(a, b):  # identical payloads (the envelope's creation time aside)
+            import json
+            jx, jy = json.loads(x.read_text()), json.loads(y.read_text())
+            jx.pop("created", None), jy.pop("created", None)
+            assert jx == jy
