@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple
@@ -345,8 +344,10 @@ def _combine(parts: _Parts, lams: list, delta: Any) -> tuple[list, list, Any]:
     return S, a, c0
 
 
-def ldl_psd_exact(S: list) -> tuple[bool, str]:
-    """Exact LDLᵀ with symmetric pivoting (largest diagonal first): PSD or not, exactly."""
+def ldl_psd_rank(S: list) -> tuple[bool, int]:
+    """The one exact LDLᵀ PSD test (rationals): symmetric pivoting, largest remaining diagonal
+    first; a negative pivot refutes PSD, and when every remaining diagonal entry is 0 the remaining
+    block must vanish.  Returns (psd, rank so far)."""
     n = len(S)
     A = [list(r) for r in S]
     idx = list(range(n))
@@ -354,13 +355,9 @@ def ldl_psd_exact(S: list) -> tuple[bool, str]:
         p = max(idx, key=lambda i: A[i][i])
         piv = A[p][p]
         if piv < 0:
-            return False, f"negative pivot {float(piv):.3g}"
+            return False, n - len(idx)
         if piv == 0:
-            for i in idx:
-                for j in idx:
-                    if A[i][j] != 0:
-                        return False, "a zero pivot with a non-zero entry in its row (not PSD)"
-            return True, f"PSD (rank {n - len(idx)} of {n})"
+            return all(A[i][j] == 0 for i in idx for j in idx), n - len(idx)
         idx.remove(p)
         rowp = A[p]
         inv = 1 / piv
@@ -372,7 +369,42 @@ def ldl_psd_exact(S: list) -> tuple[bool, str]:
             for j in idx:
                 if rowp[j] != 0:
                     Ai[j] = Ai[j] - f * rowp[j]
-    return True, f"PSD (rank {n} of {n})"
+    return True, n
+
+
+def ldl_psd_exact(S: list) -> tuple[bool, str]:
+    """Exact LDLᵀ with symmetric pivoting (largest diagonal first): PSD or not, exactly."""
+    ok, rank = ldl_psd_rank(S)
+    return ok, (f"PSD (rank {rank} of {len(S)})" if ok else "not PSD (exact LDLᵀ: a negative pivot, or a zero "
+                                                              "pivot with a non-zero entry in its row)")
+
+
+def load_record(record_or_path: Any, kind: str) -> dict:
+    """A certificate or witness record, from a file (the one hostile-input loader) or a dict (the
+    kind's structural validator): MalformedFile otherwise."""
+    from boundcheck.outputs import files
+    from boundcheck.outputs.files import MalformedFile
+    import boundcheck.outputs.schema as schema
+    if isinstance(record_or_path, (str, Path)):
+        try:
+            return files.load(record_or_path, kind)
+        except FileNotFoundError as exc:
+            raise MalformedFile(str(exc)) from None
+    if isinstance(record_or_path, dict):
+        rec = dict(record_or_path)
+        getattr(schema, kind)(rec)
+        return rec
+    raise MalformedFile(f"a {kind} must be a record or a file path")
+
+
+def statement_of_record(rec: dict) -> Any:
+    """The registered statement a certificate or witness names (MalformedFile if unknown)."""
+    from boundcheck.outputs.files import MalformedFile
+    from boundcheck.paper import get_statement
+    try:
+        return get_statement(rec["statement"])
+    except ValueError as exc:
+        raise MalformedFile(str(exc)) from None
 
 
 def psd_exact(S: list) -> tuple[bool, str]:
@@ -1059,25 +1091,9 @@ def check_certificate(record_or_path: Any) -> CheckResult:
     Raises ``MalformedFile`` (a ValueError) for a file that is not a well-formed certificate
     (including an unknown statement); returns CheckResult(False, reason) for one that is well
     formed but does not prove its claim."""
-    from boundcheck.outputs import files
     from boundcheck.outputs.files import MalformedFile
-    import boundcheck.outputs.schema  # noqa: F401  (validators registered)
-    if isinstance(record_or_path, (str, Path)):
-        try:
-            rec = files.load(record_or_path, "certificate")
-        except FileNotFoundError as exc:
-            raise MalformedFile(str(exc)) from None
-    elif isinstance(record_or_path, dict):
-        rec = dict(record_or_path)
-        from boundcheck.outputs.schema import certificate as _validate
-        _validate(rec)
-    else:
-        raise MalformedFile("a certificate must be a record or a file path")
-    from boundcheck.paper import get_statement
-    try:
-        st = get_statement(rec["statement"])
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
+    rec = load_record(record_or_path, "certificate")
+    st = statement_of_record(rec)
     try:
         delta = parse_q(rec["delta"], "delta")
         params = _values_from_strings(rec["params"])

@@ -294,37 +294,16 @@ def lemma9_bound(K: int, eta: Any, B: int, gamma: Any, rho: Any = 1) -> Fraction
 
 # ----------------------------------------------------------------------------- exact checks
 def exact_psd(S: Any) -> tuple[bool, int]:
-    """Is the symmetric rational matrix S positive semidefinite?  Exact LDLᵀ with diagonal
-    pivoting in ``flint.fmpq``: at each step the largest remaining diagonal entry is the pivot;
-    a negative one refutes PSD, and when every remaining diagonal entry is 0 the remaining block
-    must vanish.  Returns (psd, rank)."""
-    from flint import fmpq
+    """Is the symmetric rational matrix S positive semidefinite?  (psd, rank), by the one exact
+    LDLᵀ test (:func:`boundcheck.pep.certificate.ldl_psd_rank`)."""
+    from boundcheck.pep.certificate import ldl_psd_rank
     A = [[to_exact(x) for x in row] for row in S]
     n = len(A)
     if any(len(r) != n for r in A):
         raise ValueError("exact_psd: a square matrix is required")
-    for i in range(n):
-        for j in range(i):
-            if A[i][j] != A[j][i]:
-                raise ValueError("exact_psd: the matrix is not symmetric")
-    idx = list(range(n))
-    rank = 0
-    while idx:
-        k = max(idx, key=lambda i: A[i][i])
-        piv = A[k][k]
-        if piv < 0:
-            return False, rank
-        if piv == 0:  # every remaining diagonal is 0: PSD iff the remaining block is 0
-            return all(A[i][j] == 0 for i in idx for j in idx), rank
-        idx.remove(k)
-        rank += 1
-        col = {i: A[i][k] for i in idx if A[i][k] != 0}
-        for i, ci in col.items():
-            r = ci / piv
-            Ai = A[i]
-            for j, cj in col.items():
-                Ai[j] -= r * cj
-    return True, rank
+    if any(A[i][j] != A[j][i] for i in range(n) for j in range(i)):
+        raise ValueError("exact_psd: the matrix is not symmetric")
+    return ldl_psd_rank(A)
 
 
 def _trim(problem: Problem, form: Form) -> tuple[list, list, Any]:

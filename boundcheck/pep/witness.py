@@ -226,24 +226,10 @@ def save_witness(path: str | Path, w: Witness, **meta: Any) -> Path:
 def check_witness(record_or_path: Any) -> CheckResult:
     """Re-check a witness (record or path) exactly: rebuild the PEP (re-running the method),
     check every interpolation condition and LHS > RHS.  MalformedFile for a malformed file."""
-    from boundcheck.outputs import files
     from boundcheck.outputs.files import MalformedFile
-    import boundcheck.outputs.schema as schema
-    if isinstance(record_or_path, (str, Path)):
-        try:
-            rec = files.load(record_or_path, "witness")
-        except FileNotFoundError as exc:
-            raise MalformedFile(str(exc)) from None
-    elif isinstance(record_or_path, dict):
-        rec = dict(record_or_path)
-        schema.witness(rec)
-    else:
-        raise MalformedFile("a witness must be a record or a file path")
-    from boundcheck.paper import get_statement
-    try:
-        st = get_statement(rec["statement"])
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
+    from boundcheck.pep.certificate import load_record, statement_of_record
+    rec = load_record(record_or_path, "witness")
+    st = statement_of_record(rec)
     try:
         params = _values_from_strings(rec["params"])
         X = [[parse_q(v, "a coordinate") for v in row] for row in rec["vectors"]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from boundcheck.report.collect import ReportData
 from boundcheck.report.layout import STATUS_COLOURS, TEXT_W, Doc
