@@ -509,8 +509,9 @@ class StabilityResult:
 
 
 def _solve(prob: Problem, solver: str) -> tuple[Any, float]:
-    """Clarabel at tolerance 1e-8; where it stops short ("inaccurate") or fails numerically, once
-    more at 1e-7 (the large-K AGD PEPs), keeping the first answer if the retry is no better."""
+    """Clarabel at tolerance 1e-8; where it stops short ("inaccurate") or fails numerically, again
+    at 1e-7 and 1e-6 (the large-K AGD PEPs; the tolerance is reported), keeping the first answer if
+    no retry is better."""
     from boundcheck.core.errors import SolverError
     try:
         sol = prob.solve(solver, tol=1e-8)
@@ -518,14 +519,15 @@ def _solve(prob: Problem, solver: str) -> tuple[Any, float]:
         sol = None
     if sol is not None and sol.status == "optimal":
         return sol, 1e-8
-    try:
-        retry = prob.solve(solver, tol=1e-7)
-    except SolverError:
-        if sol is None:
-            raise
-        return sol, 1e-8
-    if sol is None or retry.status == "optimal":
-        return retry, 1e-7
+    for tol in (1e-7, 1e-6):  # K ≥ 20: Clarabel's NumericalError at 1e-8 and 1e-7
+        try:
+            retry = prob.solve(solver, tol=tol)
+        except SolverError:
+            continue
+        if sol is None or retry.status == "optimal":
+            return retry, tol
+    if sol is None:
+        raise SolverError(f"{solver}: no solution at tolerances 1e-8, 1e-7, 1e-6")
     return sol, 1e-8
 
 

@@ -24,7 +24,7 @@ A statement of your own, checked by boundcheck.  Run it as a test:
     boundcheck search {ident} --module {path} --scale 0.98   # how tight is it?
 
 Setting: {what}.  Edit the declaration: the function class (cls), the method ("gd", "prox", "agd"),
-the parameters with their domains (the hypotheses: Interval(0, 1/beta) is 0 ≤ η ≤ 1/β), the
+the parameters with their domains (the hypotheses: Interval(0, 1/beta, left_open=True) is 0 < η ≤ 1/β), the
 quantity (lhs) and the bound, exactly as printed.  `boundcheck show {ident} --module {path}` prints it.
 """
 import sympy as sp
