@@ -1,34 +1,8 @@
-"""Exact dual certificates of a PEP bound, and their checker (untrusted input).
+"""The search for exact dual certificates of a PEP bound (:func:`prove`).
 
-**What a certificate proves.**  For a statement LHS ≤ RHS at fixed (K, parameters), let
-q_k(G, F) ≥ 0 be the interpolation conditions of the class (valid for every function of it,
-:meth:`~boundcheck.pep.functions.PepFunction.condition`).  A certificate is a list of
-multipliers λ_k ≥ 0 and a δ ≥ 0 such that, as an identity in the Gram matrix G and the values F,
-
-    (LHS − RHS) + Σ_k λ_k q_k − δ·tr G  ≡  −⟨S, G⟩ + c0,     F-part exactly 0,  S ⪰ 0,  c0 ≤ 0,
-
-so LHS − RHS ≤ δ·tr G for every instance (tr G = Σ‖b‖² over the basis vectors: w_init − w*, the
-free pivot / momentum, the gradients).  δ = 0 is the statement itself.
-
-**Checked how.**  Gradient descent and prox-GD have rational coefficients: everything is
-recomputed in exact rationals (``flint.fmpq``): the F-part must be exactly zero, c0 ≤ 0 and S
-positive semidefinite, decided exactly by the signs of S's characteristic polynomial
-(:func:`psd_exact`; the same verdict as the exact LDLᵀ with symmetric pivoting,
-:func:`ldl_psd_exact`, and much faster on large rationals).  AGD's coefficients are irrational
-(λ_{j+1} = (1 + √(1 + 4λ_j²))/2): the instance is rebuilt in rigorous ball arithmetic
-(``flint.arb`` at ``prec`` bits); a ball cannot prove a zero eigenvalue, so δ > 0 and every pivot of S's LDLᵀ must be *certainly* positive.  The
-F-identity with irrational coefficients cannot hold with rational multipliers, so m − 1 multipliers
-(a spanning forest of the values, listed as ``dependent``) are not in the file: the checker solves
-them from the identity in balls (the true solution lies in the balls, which must be certainly ≥ 0).
-The remaining coordinate of the F-identity is the comparator's value f(w*): its coefficient is the
-sum of the statement's value coefficients, which is 0 when LHS − RHS only involves differences
-f(·) − f(w*) (shift invariance) but balls can only show it is within 2^-prec of 0, so a ball
-certificate's claim is stated for f normalised by f(w*) = 0 (equivalent under shift invariance).
-
-The checker (:func:`check_certificate`) trusts nothing in the file: it is read by the one loader
-(``outputs.files.load``), numbers are "p/q" strings parsed by a strict regex (no eval, no sympify),
-the instance is rebuilt from the registry's declaration (fingerprint compared), the labels of the
-inequalities compared, and no solver runs.
+A certificate (what it proves, how it is checked: :mod:`boundcheck.pep.check`) is a list of
+multipliers λ_k ≥ 0 of the class's interpolation inequalities and a δ ≥ 0 with
+LHS − RHS ≤ δ·tr G for every instance; δ = 0 is the statement itself.
 
 **How certificates are found** (:func:`prove`): a float solve of the difference PEP on a growing
 set of inequalities (start from consecutive pairs and the comparator's pairs; add the ones the
@@ -43,96 +17,40 @@ the exact check.  This keeps every rational short (≤ 14 characters for GD with
 least-change projection of all multipliers gave thousands of digits and a non-PSD S).  The
 least-change projection remains the fallback, and if δ = 0 fails, δ > 0 is tried (1e-12, 1e-10,
 …, 1e-4) and reported.
+
+Owns: the float support of the difference PEP (:func:`float_support`, :func:`restricted`), the
+rounding of its dual to exact multipliers (basis recovery, the least-change fallback, δ > 0) and,
+for AGD, to a ball certificate with a spanning forest of dependent multipliers.  The public names
+of the checker (:mod:`boundcheck.pep.check`: :class:`Certificate`, :func:`check_certificate`, the
+records, :func:`load_record`) and of the arithmetic (:mod:`boundcheck.pep.exact`: :func:`parse_q`,
+:func:`q_str`, :func:`psd_exact` …) are re-exported here, with the private helpers
+:mod:`boundcheck.pep.witness` takes from this module: it remains the one to import.
 """
 from __future__ import annotations
 
 import logging
-import re
-from fractions import Fraction
-from pathlib import Path
-from typing import Any, Mapping, NamedTuple
+from typing import Any, Mapping
 
 import numpy as np
 
+from boundcheck.pep.check import (MAX_K, Certificate, CheckResult, _build, _check_ball, _check_parts, _edge,
+                                  _Parts, _resolved_params, _root_of, _union_find, _values_from_strings,
+                                  certificate_record, check_certificate, load_record, save_certificate,
+                                  statement_of_record)
+from boundcheck.pep.exact import (_Basis, _free_roundings, _prec, _Qv, _rational_nullspace, _rational_range,
+                                  _rationalise, _sparse_Q, ldl_pd_ball, ldl_psd_exact, ldl_psd_rank, least_change,
+                                  parse_q, psd_exact, q_str)
 from boundcheck.pep.problem import ConstraintRef, Problem
 
 __all__ = ["Certificate", "CheckResult", "prove", "certificate_record", "check_certificate", "save_certificate",
-           "parse_q", "q_str", "psd_exact", "ldl_psd_exact", "ldl_pd_ball", "DELTAS", "MAX_K"]
+           "parse_q", "q_str", "psd_exact", "ldl_psd_exact", "ldl_pd_ball", "DELTAS", "MAX_K",
+           "load_record", "statement_of_record", "ldl_psd_rank"]
 
 log = logging.getLogger("boundcheck.pep")
 
 DELTAS = ("1/1000000000000", "1/10000000000", "1/100000000", "1/1000000", "1/10000")
-MAX_K = 200                       # the checker refuses bigger instances (untrusted input: bounded work)
-MAX_MULTIPLIERS = 50_000
 BALL_PREC = 200
-_Q_RE = re.compile(r"^(-?)([0-9]{1,2000})(?:/([1-9][0-9]{0,1999}))?$")
 
-
-# ------------------------------------------------------------------------------ numbers
-def parse_q(s: Any, what: str = "number") -> Any:
-    """A rational from a strict "p/q" (or "p") string, as ``flint.fmpq``; ValueError otherwise."""
-    from flint import fmpq
-    if not isinstance(s, str):
-        raise ValueError(f"{what} must be a string 'p/q', got {type(s).__name__}")
-    mt = _Q_RE.match(s)
-    if mt is None:
-        raise ValueError(f"{what} must be a rational 'p/q', got {s[:40]!r}")
-    p = int(mt.group(2)) * (-1 if mt.group(1) else 1)
-    q = int(mt.group(3)) if mt.group(3) else 1
-    return fmpq(p, q)
-
-
-def q_str(x: Any) -> str:
-    """An exact rational (fmpq, Fraction, int, sympy Rational) as "p/q" ("p" when q = 1)."""
-    from boundcheck.pep.forms import to_exact
-    x = to_exact(x)
-    p, q = int(x.p), int(x.q)
-    return str(p) if q == 1 else f"{p}/{q}"
-
-
-def _sym_rational(x: Any) -> Any:
-    import sympy as sp
-    return sp.Rational(int(x.p), int(x.q))
-
-
-class Certificate(NamedTuple):
-    """An exact dual certificate of ``LHS − RHS ≤ delta·tr G`` at one (K, parameter) point."""
-
-    statement: str
-    fingerprint: str
-    method: str
-    K: int
-    params: dict                  # name → "p/q": the resolved parameters (β, η, γ, λ_init …; K apart)
-    arith: str                    # "exact" (fmpq) or "ball" (arb)
-    delta: Any                    # fmpq
-    multipliers: list             # [(index, label, fmpq)] in Problem.inequalities order of the difference PEP
-    claim: str
-    dependent: list = []          # ball certificates: [(index, label)] solved by the checker from the F-identity
-    prec: int = 0                 # ball certificates: arb precision in bits
-    root: int = -1                # ball certificates: the value index normalised to 0 (f(w*))
-
-
-class CheckResult(NamedTuple):
-    valid: bool
-    reason: str
-    delta: Any = None
-
-
-# ------------------------------------------------------------------------------ instances
-class _prec:
-    """flint.ctx.prec raised to ``bits`` inside the block (ball builds and checks)."""
-
-    def __init__(self, bits: int) -> None:
-        self.bits = bits
-
-    def __enter__(self) -> None:
-        from flint import ctx
-        self.old = ctx.prec
-        ctx.prec = max(self.bits, self.old)
-
-    def __exit__(self, *exc: Any) -> None:
-        from flint import ctx
-        ctx.prec = self.old
 
 def _method_of(st: Any, method: str | None) -> str:
     if method:
@@ -140,26 +58,6 @@ def _method_of(st: Any, method: str | None) -> str:
     if len(st.methods) == 1:
         return st.methods[0]
     raise ValueError(f"{st.id}: choose the method ({', '.join(st.methods)})")
-
-
-def _resolved_params(inst: Any) -> dict[str, str]:
-    out = {}
-    for k, v in inst.params.items():
-        if k == "K":
-            continue
-        if not getattr(v, "is_Rational", False):
-            raise ValueError(f"{inst.statement}: parameter {k} = {v} is not rational")
-        out[k] = q_str(v)
-    return out
-
-
-def _build(st: Any, K: int, params: Mapping[str, Any], arith: str, method: str) -> Any:
-    from boundcheck.pep.statements import build
-    return build(st, K, dict(params), arith, method)
-
-
-def _values_from_strings(params: Mapping[str, str]) -> dict[str, Any]:
-    return {k: _sym_rational(parse_q(v, f"params[{k!r}]")) for k, v in params.items()}
 
 
 # ------------------------------------------------------------------------------ float support
@@ -291,224 +189,6 @@ def float_support(problem: Problem, start: list[set] | None = None, *, rounds: i
     return [refs[t] for t in order], np.array([lams[t] for t in order]), sol
 
 
-# ------------------------------------------------------------------------------ exact algebra
-class _Parts:
-    """The exact pieces of a certificate: objective and the listed inequalities' forms."""
-
-    def __init__(self, inst: Any, refs: list[ConstraintRef]) -> None:
-        self.inst = inst
-        prob = inst.problem("difference")
-        self.problem = prob
-        self.d, self.m = prob.d, prob.m
-        obj = inst.lhs - inst.rhs
-        self.obj = self._parts(obj)
-        self.forms = [self._parts(prob.form(r)) for r in refs]
-
-    def _parts(self, f: Any) -> tuple[list, list, Any]:
-        d, m, z = self.d, self.m, self.inst.space.zero
-        Q = [[z] * d for _ in range(d)] if f.Q is None else [list(row[:d]) for row in f.Q[:d]]
-        a = [z] * m if f.a is None else list(f.a[:m])
-        return Q, a, f.c
-
-
-def _nz(x: Any) -> bool:
-    """Not exactly zero (a ball with radius counts as non-zero: never skip a possibly non-zero term)."""
-    if hasattr(x, "is_zero"):
-        return not x.is_zero()
-    return x != 0
-
-
-def _combine(parts: _Parts, lams: list, delta: Any) -> tuple[list, list, Any]:
-    """(S, F-part, c0) with S = −Q_obj − Σ λ Q_k + δ I."""
-    d, m = parts.d, parts.m
-    Qo, ao, co = parts.obj
-    S = [[-Qo[i][j] for j in range(d)] for i in range(d)]
-    a = list(ao)
-    c0 = co
-    for (Q, ak, ck), l in zip(parts.forms, lams):
-        if not _nz(l):
-            continue
-        for i in range(d):
-            Si, Qi = S[i], Q[i]
-            for j in range(i, d):
-                if _nz(Qi[j]):
-                    Si[j] = Si[j] - l * Qi[j]
-        for t in range(m):
-            if _nz(ak[t]):
-                a[t] = a[t] + l * ak[t]
-        c0 = c0 + l * ck
-    for i in range(d):
-        S[i][i] = S[i][i] + delta
-        for j in range(i + 1, d):
-            S[j][i] = S[i][j]
-    return S, a, c0
-
-
-def ldl_psd_rank(S: list) -> tuple[bool, int]:
-    """The one exact LDLᵀ PSD test (rationals): symmetric pivoting, largest remaining diagonal
-    first; a negative pivot refutes PSD, and when every remaining diagonal entry is 0 the remaining
-    block must vanish.  Returns (psd, rank so far)."""
-    n = len(S)
-    A = [list(r) for r in S]
-    idx = list(range(n))
-    while idx:
-        p = max(idx, key=lambda i: A[i][i])
-        piv = A[p][p]
-        if piv < 0:
-            return False, n - len(idx)
-        if piv == 0:
-            return all(A[i][j] == 0 for i in idx for j in idx), n - len(idx)
-        idx.remove(p)
-        rowp = A[p]
-        inv = 1 / piv
-        for i in idx:
-            if rowp[i] == 0:
-                continue
-            f = rowp[i] * inv
-            Ai = A[i]
-            for j in idx:
-                if rowp[j] != 0:
-                    Ai[j] = Ai[j] - f * rowp[j]
-    return True, n
-
-
-def ldl_psd_exact(S: list) -> tuple[bool, str]:
-    """Exact LDLᵀ with symmetric pivoting (largest diagonal first): PSD or not, exactly."""
-    ok, rank = ldl_psd_rank(S)
-    return ok, (f"PSD (rank {rank} of {len(S)})" if ok else "not PSD (exact LDLᵀ: a negative pivot, or a zero "
-                                                              "pivot with a non-zero entry in its row)")
-
-
-def load_record(record_or_path: Any, kind: str) -> dict:
-    """A certificate or witness record, from a file (the one hostile-input loader) or a dict (the
-    kind's structural validator): MalformedFile otherwise."""
-    from boundcheck.outputs import files
-    from boundcheck.outputs.files import MalformedFile
-    import boundcheck.outputs.schema as schema
-    if isinstance(record_or_path, (str, Path)):
-        try:
-            return files.load(record_or_path, kind)
-        except FileNotFoundError as exc:
-            raise MalformedFile(str(exc)) from None
-    if isinstance(record_or_path, dict):
-        rec = dict(record_or_path)
-        getattr(schema, kind)(rec)
-        return rec
-    raise MalformedFile(f"a {kind} must be a record or a file path")
-
-
-def statement_of_record(rec: dict) -> Any:
-    """The registered statement a certificate or witness names (MalformedFile if unknown)."""
-    from boundcheck.outputs.files import MalformedFile
-    from boundcheck.paper import get_statement
-    try:
-        return get_statement(rec["statement"])
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
-
-
-def psd_exact(S: list) -> tuple[bool, str]:
-    """Exact PSD test of a rational symmetric matrix by the signs of its characteristic
-    polynomial p(t) = det(tI − S) = Σ c_k t^k (computed by FLINT in exact rationals): the
-    eigenvalues are real, and all are ≥ 0 iff the coefficients alternate weakly,
-    (−1)^(n−k) c_k ≥ 0 for every k (⇒: elementary symmetric functions of non-negative numbers;
-    ⇐: then every term of p(t) at t < 0 has the sign of (−1)^n or vanishes, and t^n does not, so
-    p has no negative root).  Much faster than a Python LDLᵀ when the entries are large rationals;
-    :func:`ldl_psd_exact` is the same verdict by elimination."""
-    n = len(S)
-    if n == 0:
-        return True, "PSD (empty)"
-    cs = _fmpq_mat(S).charpoly().coeffs()
-    cs = list(cs) + [0] * (n + 1 - len(cs))
-    for k in range(n + 1):
-        v = cs[k] if (n - k) % 2 == 0 else -cs[k]
-        if v < 0:
-            return False, "not PSD (the characteristic polynomial has a negative root)"
-    zeros = next(k for k in range(n + 1) if cs[k] != 0)
-    return True, f"PSD (rank {n - zeros} of {n}; exact characteristic-polynomial sign test)"
-
-
-def ldl_pd_ball(S: list) -> tuple[bool, str]:
-    """LDLᵀ in balls: positive definite iff every pivot is certainly > 0 (pivot order by midpoint)."""
-    n = len(S)
-    A = [list(r) for r in S]
-    idx = list(range(n))
-    worst = None
-    while idx:
-        p = max(idx, key=lambda i: float(A[i][i].mid()))
-        piv = A[p][p]
-        if not piv > 0:
-            return False, f"pivot {piv.str(5)} not certainly positive"
-        worst = piv if worst is None or float(piv.mid()) < float(worst.mid()) else worst
-        idx.remove(p)
-        rowp = A[p]
-        for i in idx:
-            f = rowp[i] / piv
-            Ai = A[i]
-            for j in idx:
-                Ai[j] = Ai[j] - f * rowp[j]
-    return True, f"positive definite (smallest pivot {worst.str(5) if worst is not None else '-'})"
-
-
-def _fmpq_mat(rows: list) -> Any:
-    from flint import fmpq_mat
-    r = len(rows)
-    c = len(rows[0]) if r else 0
-    return fmpq_mat(r, c, [x for row in rows for x in row])
-
-
-def least_change(A_rows: list, b: list, x0: list) -> list | None:
-    """x = x0 + Δ with A x = b exactly and ‖Δ‖₂ least (over independent rows); None if inconsistent."""
-    if not A_rows:
-        return list(x0)
-    A = _fmpq_mat(A_rows)
-    n = len(x0)
-    X0 = _fmpq_mat([[v] for v in x0])
-    B = _fmpq_mat([[v] for v in b])
-    r = B - A * X0
-    if all(r[i, 0] == 0 for i in range(r.nrows())):
-        return list(x0)
-    R, rank = A.transpose().rref()
-    piv = []
-    for i in range(rank):
-        for j in range(R.ncols()):
-            if R[i, j] != 0:
-                piv.append(j)
-                break
-    As = _fmpq_mat([A_rows[j] for j in piv])
-    rs = _fmpq_mat([[r[j, 0]] for j in piv])
-    try:
-        y = (As * As.transpose()).solve(rs)
-    except ZeroDivisionError:
-        return None
-    X = X0 + As.transpose() * y
-    if any(v != 0 for v in (B - A * X).entries()):
-        return None
-    return [X[i, 0] for i in range(n)]
-
-
-def _rationalise(x: float, D: int) -> Any:
-    from flint import fmpq
-    f = Fraction(float(x)).limit_denominator(D)
-    return fmpq(f.numerator, f.denominator)
-
-
-def _rational_nullspace(S: np.ndarray, D: int, rel: float = 1e-6) -> list | None:
-    """A rational basis (rows, RREF form) of S's numerical nullspace; [] if S is definite."""
-    import scipy.linalg as sla
-    w, V = np.linalg.eigh(S)
-    scale = max(1.0, float(np.max(np.abs(w))))
-    N = V[:, w < rel * scale]
-    if N.shape[1] == 0:
-        return []
-    Nt = N.T
-    _, _, piv = sla.qr(Nt, pivoting=True)
-    r = Nt.shape[0]
-    Bm = Nt[:, piv[:r]]
-    R = np.linalg.solve(Bm, Nt)
-    return [[_rationalise(v, D) for v in row] for row in R]
-
-
 # ------------------------------------------------------------------------------ prove
 def _claim(inst: Any, delta: Any, arith: str, prec: int = 0) -> str:
     basis = ", ".join(inst.space.vector_names[:3]) + (", …" if inst.space.d > 3 else "")
@@ -588,24 +268,6 @@ def _prove_ball_cert(st: Any, K: int, method: str, params: dict, fprob: Problem,
 
 
 # ------------------------------------------------------------------------------ basis recovery
-def _sparse_Q(Q: list) -> list:
-    """The non-zero entries (i, j, v) of a form's (symmetric) Q, upper triangle with j ≥ i."""
-    d = len(Q)
-    return [(i, j, Q[i][j]) for i in range(d) for j in range(i, d) if Q[i][j] != 0]
-
-
-def _Qv(nz: list, v: list, d: int) -> list:
-    """Q·v for a symmetric Q given by its upper-triangle non-zeros."""
-    from flint import fmpq
-    out = [fmpq(0)] * d
-    for i, j, q in nz:
-        if v[j] != 0:
-            out[i] += q * v[j]
-        if i != j and v[i] != 0:
-            out[j] += q * v[i]
-    return out
-
-
 def _equality_system(parts: _Parts, act: list, V: list) -> tuple[list, list]:
     """The exact linear equalities on the multipliers of ``act``: the F-identity
     (a_obj + Σ λ_k a_k = 0) and S(λ)·v = 0 for every v in V (Σ λ_k Q_k v = −Q_obj v).
@@ -627,82 +289,6 @@ def _equality_system(parts: _Parts, act: list, V: list) -> tuple[list, list]:
                 rhs.append(-Qov[i])
     keep = [t for t in range(len(rows)) if any(x != 0 for x in rows[t]) or rhs[t] != 0]
     return [rows[t] for t in keep], [fmpq(0) + rhs[t] for t in keep]
-
-
-def _pivots(R: Any, rank: int) -> list[int]:
-    out = []
-    for i in range(rank):
-        for j in range(R.ncols()):
-            if R[i, j] != 0:
-                out.append(j)
-                break
-    return out
-
-
-class _Basis:
-    """A maximal set of linearly independent columns (the basis multipliers) of A λ = b, and a
-    maximal set of independent rows of those columns: for any values of the other (free)
-    multipliers the basis multipliers are the unique solution of a square exact system."""
-
-    def __init__(self, rows: list, rhs: list, order: list[int]) -> None:
-        from flint import fmpq_mat
-        self.n = len(order)
-        self.rows, self.rhs = rows, rhs
-        nr = len(rows)
-        if nr == 0:
-            self.B, self.N, self.inv, self.rsel = [], list(order), None, []
-            return
-        A = fmpq_mat(nr, self.n, [rows[t][c] for t in range(nr) for c in order])
-        R, rank = A.rref()
-        bpos = _pivots(R, rank)
-        self.B = [order[p] for p in bpos]
-        bset = set(self.B)
-        self.N = [c for c in order if c not in bset]
-        AB = fmpq_mat(nr, rank, [rows[t][c] for t in range(nr) for c in self.B])
-        Rt, rk2 = AB.transpose().rref()
-        self.rsel = _pivots(Rt, rk2)
-        sq = fmpq_mat(rank, rank, [rows[t][c] for t in self.rsel for c in self.B])
-        self.inv = sq.inv() if rank else None
-
-    def solve(self, free: dict) -> list | None:
-        """All multipliers (in column order) given the free ones; None if A λ = b fails."""
-        from flint import fmpq, fmpq_mat
-        lam = [fmpq(0)] * self.n
-        for c in self.N:
-            lam[c] = free[c]
-        if self.B:
-            r = []
-            for t in self.rsel:
-                row = self.rows[t]
-                v = self.rhs[t]
-                for c in self.N:
-                    if row[c] != 0 and lam[c] != 0:
-                        v -= row[c] * lam[c]
-                r.append(v)
-            x = self.inv * fmpq_mat(len(r), 1, r)
-            for i, c in enumerate(self.B):
-                lam[c] = x[i, 0]
-        for row, b in zip(self.rows, self.rhs):   # every equality, exactly
-            s = fmpq(0)
-            for c in range(self.n):
-                if row[c] != 0 and lam[c] != 0:
-                    s += row[c] * lam[c]
-            if s != b:
-                return None
-        return lam
-
-
-def _free_roundings(vals: list[float]):  # noqa: ANN202
-    """Candidate short rationals for the free multipliers: each rounded to the nearest rational
-    of denominator ≤ D (D = 1, 10, …, 10^4: recovers small-denominator values exactly), and all
-    rounded to a common denominator 10^k (k = 4 … 8: one short denominator, where the free
-    multipliers are not themselves short).  The caller tries the shortest that passes first."""
-    from flint import fmpq
-    for D in (1, 10, 100, 1000, 10 ** 4):
-        yield f"limit_denominator({D})", [_rationalise(v, D) for v in vals]
-    for k in (4, 5, 6, 7, 8):
-        D = 10 ** k
-        yield f"common 1/10^{k}", [fmpq(int(round(v * D)), D) for v in vals]
 
 
 def _nullspace_candidates(Sf: np.ndarray, G: np.ndarray | None) -> list:
@@ -776,21 +362,6 @@ def _refine_primal(Qo: np.ndarray, ao: np.ndarray, Qf: list, af: list, act: list
         return None
     U = x[:nU].reshape(d, rank)
     return U @ U.T
-
-
-def _rational_range(G: np.ndarray, dim: int, D: int) -> list | None:
-    """A rational basis (RREF rows) of the span of G's top ``dim`` eigenvectors."""
-    import scipy.linalg as sla
-    w, U = np.linalg.eigh(G)
-    N = U[:, np.argsort(w)[::-1][:dim]]
-    Nt = N.T
-    _, _, piv = sla.qr(Nt, pivoting=True)
-    Bm = Nt[:, piv[:dim]]
-    try:
-        R = np.linalg.solve(Bm, Nt)
-    except np.linalg.LinAlgError:
-        return None
-    return [[_rationalise(v, D) for v in row] for row in R]
 
 
 def _prove_exact_basis(parts: _Parts, lam: np.ndarray, Qo: np.ndarray, Qf: list,
@@ -929,38 +500,7 @@ def _float_psd_plausible(Qo: np.ndarray, Qf: list, lams: list, delta: float) -> 
     return bool(w[0] >= -1e-9 * max(1.0, float(np.max(np.abs(w)))))
 
 
-def _value_index(t: Any) -> int:
-    a = t.f.a
-    for k, v in enumerate(a):
-        if v != 0:
-            return k
-    raise ValueError("a triple without a value coordinate (internal)")
-
-
-def _root_of(inst: Any) -> int:
-    fn = inst.functions[0]
-    for t in fn.triples:
-        if all(v == 0 for v in t.x):
-            return _value_index(t)
-    raise ValueError(f"{inst.statement}: no comparator triple to normalise (ball certificates need f(w*))")
-
-
-def _union_find(m: int):  # noqa: ANN202
-    parent = list(range(m))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-    return parent, find
-
-
-def _edge(inst: Any, r: ConstraintRef) -> tuple[int, int]:
-    fn = inst.functions[r.fn]
-    return _value_index(fn.triples[r.i]), _value_index(fn.triples[r.j])
-
-
+# ------------------------------------------------------------------------------ ball certificates
 def _tree(inst: Any, refs: list, lam: np.ndarray, root: int) -> list[bool] | None:
     """A spanning forest of the values (largest λ first) among the inequalities: the dependent
     multipliers.  A value outside the root's tree must have a zero F-coefficient on its own."""
@@ -975,45 +515,6 @@ def _tree(inst: Any, refs: list, lam: np.ndarray, root: int) -> list[bool] | Non
             parent[a] = b
             dep[k] = True
     return dep
-
-
-def _solve_dependent(parts: _Parts, lams: list, dep: list[bool], refs: list, root: int) -> tuple | None:
-    """The dependent multipliers from the F-identity on every value but one per tree of the
-    forest (the root f(w*) for its tree, the first value for the others), in balls."""
-    from flint import arb_mat
-    m, inst = parts.m, parts.inst
-    parent, find = _union_find(m)
-    cols = [k for k in range(len(dep)) if dep[k]]
-    for k in cols:
-        a, b = (find(v) for v in _edge(inst, refs[k]))
-        if a == b:
-            return None  # a cycle: not a forest
-        parent[a] = b
-    comp_root: dict[int, int] = {}
-    for t in [root] + list(range(m)):
-        comp_root.setdefault(find(t), t)
-    roots = set(comp_root.values())
-    coords = [t for t in range(m) if t not in roots]
-    if len(cols) != len(coords):
-        return None
-    out = list(lams)
-    if not cols:
-        return out, roots
-    rhs = []
-    for t in coords:
-        v = -parts.obj[1][t]
-        for k, l in enumerate(lams):
-            if not dep[k] and _nz(l):
-                v = v - l * parts.forms[k][1][t]
-        rhs.append(v)
-    T = arb_mat(len(coords), len(cols), [parts.forms[k][1][t] for t in coords for k in cols])
-    try:
-        x = T.solve(arb_mat(len(coords), 1, rhs))
-    except (ZeroDivisionError, ValueError):
-        return None
-    for c, k in enumerate(cols):
-        out[k] = x[c, 0]
-    return out, roots
 
 
 def _prove_ball(inst: Any, refs: list, lam: np.ndarray) -> tuple | None:
@@ -1033,143 +534,3 @@ def _prove_ball(inst: Any, refs: list, lam: np.ndarray) -> tuple | None:
                 return lr, dep, delta, root
             log.debug("ball δ = %s: %s", ds, why)
     return None
-
-
-def _check_parts(parts: _Parts, lams: list, delta: Any, arith: str) -> tuple[bool, str]:
-    if any(l < 0 for l in lams):
-        return False, "a negative multiplier"
-    S, a, c0 = _combine(parts, lams, delta)
-    if any(v != 0 for v in a):
-        t = next(t for t, v in enumerate(a) if v != 0)
-        return False, f"the function-value part of the identity is not zero (value {parts.inst.space.value_names[t]})"
-    if c0 > 0:
-        return False, "the constant of the identity is positive"
-    return psd_exact(S)
-
-
-def _check_ball(parts: _Parts, lams: list, dep: list[bool], refs: list, root: int, delta: Any) -> tuple[bool, str]:
-    from flint import arb
-    solved = _solve_dependent(parts, [arb(l) for l in lams], dep, refs, root)
-    if solved is None:
-        return False, "the dependent multipliers are not a forest over the values"
-    full, roots = solved
-    for k, l in enumerate(full):
-        if dep[k] and not l >= 0:
-            return False, f"dependent multiplier #{k} = {l.str(5)} is not certainly ≥ 0"
-    S, a, c0 = _combine(parts, full, arb(delta))
-    for t, v in enumerate(a):
-        if t == root:
-            continue
-        if (t in roots and not v.is_zero()) or not v.contains(0):
-            return False, f"the function-value part is not zero at {parts.inst.space.value_names[t]}"
-    if not c0 <= 0:
-        return False, "the constant of the identity is not certainly ≤ 0"
-    return ldl_pd_ball(S)
-
-
-# ------------------------------------------------------------------------------ files
-def certificate_record(cert: Certificate) -> dict:
-    """The payload of a ``boundcheck/certificate`` file (every number a "p/q" string)."""
-    rec = {"statement": cert.statement, "fingerprint": cert.fingerprint, "method": cert.method, "K": int(cert.K),
-           "params": dict(cert.params), "arith": cert.arith, "delta": q_str(cert.delta),
-           "multipliers": [[int(i), lab, q_str(v)] for i, lab, v in cert.multipliers], "claim": cert.claim}
-    if cert.arith == "ball":
-        rec["dependent"] = [[int(i), lab] for i, lab in cert.dependent]
-        rec["prec"] = int(cert.prec)
-        rec["root"] = int(cert.root)
-    return rec
-
-
-def save_certificate(path: str | Path, cert: Certificate, **meta: Any) -> Path:
-    from boundcheck.outputs import files
-    return files.write(path, "certificate", certificate_record(cert), **meta)
-
-
-def check_certificate(record_or_path: Any) -> CheckResult:
-    """Re-check a certificate (a record or a file path) from scratch: no solver, no eval.
-
-    Raises ``MalformedFile`` (a ValueError) for a file that is not a well-formed certificate
-    (including an unknown statement); returns CheckResult(False, reason) for one that is well
-    formed but does not prove its claim."""
-    from boundcheck.outputs.files import MalformedFile
-    rec = load_record(record_or_path, "certificate")
-    st = statement_of_record(rec)
-    try:
-        delta = parse_q(rec["delta"], "delta")
-        params = _values_from_strings(rec["params"])
-        mults = [(i, lab, parse_q(v, f"multiplier #{i}")) for i, lab, v in rec["multipliers"]]
-    except ValueError as exc:
-        raise MalformedFile(str(exc)) from None
-    if rec["fingerprint"] != st.fingerprint():
-        return CheckResult(False, "the statement's declaration changed (fingerprint differs)", delta)
-    if delta < 0:
-        return CheckResult(False, "δ < 0", delta)
-    if rec["method"] not in st.methods:
-        return CheckResult(False, f"{st.id} has no method {rec['method']!r}", delta)
-    from boundcheck.pep.statements import arith_for
-    arith = arith_for(rec["method"])
-    if rec["arith"] != arith:
-        return CheckResult(False, f"the method's exact arithmetic is {arith!r}, the file says {rec['arith']!r}", delta)
-    prec = rec.get("prec", 0) if arith == "ball" else 0
-    if arith == "ball" and (not isinstance(prec, int) or isinstance(prec, bool) or not 53 <= prec <= 4096):
-        raise MalformedFile("a ball certificate needs an integer prec in [53, 4096]")
-    with _prec(prec):
-        return _check_record(st, rec, delta, params, mults, arith, prec)
-
-
-def _check_record(st: Any, rec: dict, delta: Any, params: dict, mults: list, arith: str, prec: int) -> CheckResult:
-    from boundcheck.outputs.files import MalformedFile
-    try:
-        inst = _build(st, rec["K"], params, arith, rec["method"])
-    except ValueError as exc:
-        return CheckResult(False, f"the parameters do not define an instance: {exc}", delta)
-    if _resolved_params(inst) != dict(rec["params"]):
-        return CheckResult(False, "the file's parameters are not the resolved parameters of the instance", delta)
-    prob = inst.problem("difference")
-    ineq = prob.inequalities
-    seen: set = set()
-    chosen: list = []
-    for i, lab, v in mults:
-        if not 0 <= i < len(ineq) or ineq[i].fn < 0:
-            return CheckResult(False, f"multiplier index {i} is not an inequality of the class", delta)
-        if i in seen:
-            return CheckResult(False, f"multiplier index {i} listed twice", delta)
-        seen.add(i)
-        if ineq[i].label(prob) != lab:
-            return CheckResult(False, f"multiplier #{i}: label {lab!r} is not {ineq[i].label(prob)!r}", delta)
-        if v < 0:
-            return CheckResult(False, f"multiplier #{i} ({lab}) is negative", delta)
-        chosen.append((ineq[i], v))
-    if arith == "exact":
-        if rec.get("dependent"):
-            return CheckResult(False, "an exact certificate lists every multiplier (no dependent ones)", delta)
-        parts = _Parts(inst, [r for r, _ in chosen])
-        ok, why = _check_parts(parts, [v for _, v in chosen], delta, "exact")
-        return CheckResult(ok, why if ok else f"not a certificate: {why}", delta)
-    # ball
-    if delta <= 0:
-        return CheckResult(False, "a ball certificate needs δ > 0 (balls cannot prove a zero eigenvalue)", delta)
-    deps = rec.get("dependent")
-    if not isinstance(deps, list):
-        raise MalformedFile("a ball certificate needs its dependent multipliers listed")
-    try:
-        root = _root_of(inst)
-    except ValueError as exc:
-        return CheckResult(False, str(exc), delta)
-    if rec.get("root") != root:
-        return CheckResult(False, "the normalised value is not f(w*)", delta)
-    dep_refs = []
-    for item in deps:
-        i, lab = item
-        if not 0 <= i < len(ineq) or ineq[i].fn < 0 or ineq[i].j < 0 or i in seen:
-            return CheckResult(False, f"dependent index {i} is not a new pairwise inequality", delta)
-        seen.add(i)
-        if ineq[i].label(prob) != lab:
-            return CheckResult(False, f"dependent #{i}: label {lab!r} is not {ineq[i].label(prob)!r}", delta)
-        dep_refs.append(ineq[i])
-    all_refs = [r for r, _ in chosen] + dep_refs
-    parts = _Parts(inst, all_refs)
-    lams = [v for _, v in chosen] + [0] * len(dep_refs)
-    dep = [False] * len(chosen) + [True] * len(dep_refs)
-    ok, why = _check_ball(parts, lams, dep, all_refs, root, delta)
-    return CheckResult(ok, why if ok else f"not a certificate: {why}", delta)

@@ -35,9 +35,16 @@ SDP value is an **upper bound** on the true worst case — valid for proofs, nev
 * Lemma 9 (prox-GD): the same with ‖δ_{k+1}‖ ≤ (1 − ηγ)‖δ_k‖ + 2ηρ/B:
   ε = 2ρ²/(Bγ)(1 − (1 − ηγ)^K), proved and attained exactly likewise.
 * AGD on smooth convex losses (Section 6's conjecture, ε = O(ηρ²K²/B)): the PEP's value is an
-  upper bound only; :func:`sandwich` puts it next to explicit lower bounds (curvature-switching
-  instances of :mod:`boundcheck.lang.designs`, the linear-loss instance) evaluated by the
-  engine's high-precision re-check at the same (η, B, λ_init, d_init).
+  upper bound only; :func:`sandwich` puts it next to explicit lower bounds
+  (:func:`~boundcheck.pep.sandwich.agd_lower_bound`: curvature-switching instances of
+  :mod:`boundcheck.lang.designs`, the linear-loss instance) evaluated by the engine's
+  high-precision re-check at the same (η, B, λ_init, d_init).
+
+Owns: the two-trajectory PEP (:func:`stability_pep`), the closed forms of Lemmas 6 and 9, their
+exact certificate and attaining instance (:func:`gd_prox_certificate`, :func:`check_certificate`,
+:func:`linear_instance`), the float bound (:func:`stability_bound`) and the sandwich table
+(:func:`sandwich`).  The AGD lower bounds live in :mod:`boundcheck.pep.sandwich` and the exact
+PSD test :func:`exact_psd` in :mod:`boundcheck.pep.exact`; both are re-exported here.
 """
 from __future__ import annotations
 
@@ -51,9 +58,11 @@ import numpy as np
 
 from boundcheck.core.algorithms import METHODS, AGDState
 from boundcheck.core.errors import SolverError
+from boundcheck.pep.exact import exact_psd
 from boundcheck.pep.forms import Form, Vec, to_exact
 from boundcheck.pep.functions import Combination, PepFunction, SmoothConvex, Space, Triple
 from boundcheck.pep.problem import ConstraintRef, Problem
+from boundcheck.pep.sandwich import agd_lower_bound
 
 __all__ = ["StabilityMeta", "StabilityResult", "stability_pep", "stability_bound", "lemma6_bound", "lemma9_bound",
            "gd_prox_certificate", "check_certificate", "linear_instance", "exact_psd", "agd_lower_bound", "sandwich"]
@@ -293,19 +302,6 @@ def lemma9_bound(K: int, eta: Any, B: int, gamma: Any, rho: Any = 1) -> Fraction
 
 
 # ----------------------------------------------------------------------------- exact checks
-def exact_psd(S: Any) -> tuple[bool, int]:
-    """Is the symmetric rational matrix S positive semidefinite?  (psd, rank), by the one exact
-    LDLᵀ test (:func:`boundcheck.pep.certificate.ldl_psd_rank`)."""
-    from boundcheck.pep.certificate import ldl_psd_rank
-    A = [[to_exact(x) for x in row] for row in S]
-    n = len(A)
-    if any(len(r) != n for r in A):
-        raise ValueError("exact_psd: a square matrix is required")
-    if any(A[i][j] != A[j][i] for i in range(n) for j in range(i)):
-        raise ValueError("exact_psd: the matrix is not symmetric")
-    return ldl_psd_rank(A)
-
-
 def _trim(problem: Problem, form: Form) -> tuple[list, list, Any]:
     d, m = problem.d, problem.m
     Q = [[form.Q[i][j] if form.Q is not None else problem.space.zero for j in range(d)] for i in range(d)]
@@ -570,57 +566,6 @@ def stability_bound(method: str, K: int, eta: Any, B: int, *, gamma: Any = None,
 
 
 # ----------------------------------------------------------------------------- AGD: the sandwich
-def _switching_instance(K: int, B: int, pattern: np.ndarray, lambda_init: float, frac: float) -> tuple[dict, dict]:
-    """A curvature-switching instance (boundcheck.lang.designs) of the pwq-ridge family in one
-    dimension, for the ``lemma12_smooth_convex`` declaration: example 0 is ρ⟨u, w⟩ (replaced by
-    −ρ⟨u, w⟩), the base example (B − 1 copies) has windows of curvature κ = β = 1 at the queries
-    of the pattern's steps; w_init = d_init = 0, η = 1/β.  ``pattern`` all zero: the linear
-    losses (Hardt–Recht–Singer's instance)."""
-    from boundcheck.lang.designs import switch_design
-    des = switch_design(pattern, lambda_init, frac=frac)
-    W = des["centres"].size
-    c, h = np.zeros((1, 2, K)), np.zeros((1, 2, K))
-    c[0, 1, :W], h[0, 1, :W] = des["centres"], des["halfwidths"]
-    params = {"ex.x": np.ones((1, 2, 1)), "ex.c": c, "ex.h": h, "ex.rho0": np.array([[-1.0, 1.0]]),
-              "ex.kappa": np.array([[0.0, 1.0]]), "rep.x": np.ones((1, 1, 1)), "rep.c": np.zeros((1, 1, K)),
-              "rep.h": np.zeros((1, 1, K)), "rep.rho0": np.array([[1.0]]), "rep.kappa": np.zeros((1, 1)),
-              "w0": np.zeros((1, 1)), "d0": np.zeros((1, 1)), "u": np.ones(1), "lam0": np.full(1, float(lambda_init))}
-    return {"family": "pwq-ridge", "n": 1, "K": int(K), "B": int(B), "method": "agd"}, params
-
-
-def agd_lower_bound(K: int, B: int, *, lambda_init: float = 1.0, seed: int = 0, trials: int = 4) -> dict:
-    """An explicit lower bound on AGD's ε at (η = 1/β, B, λ_init, d_init = 0), β = ρ = 1: the best
-    of the linear-loss instance and ``trials`` curvature-switching designs (the pattern of
-    :func:`boundcheck.lang.designs.best_pattern`, window widths frac ∈ [0.2, 0.4] drawn from
-    ``seed``), each evaluated by the engine's high-precision re-check of the
-    ``lemma12_smooth_convex`` declaration (hypotheses checked: a violating instance is not
-    counted).  Returns ε, ε/(ηρ²K²/B), the pattern and the instance."""
-    from boundcheck.engine.recheck import recheck
-    from boundcheck.lang.designs import best_pattern
-    from boundcheck.paper import get_statement
-    st = get_statement("lemma12_smooth_convex")
-    rng = np.random.default_rng(seed)
-    P, _ = best_pattern(int(K), float(lambda_init), 1.0, rng)
-    cands = [(np.zeros(K, dtype=bool), 0.3, "linear")]
-    fracs = [0.3] + list(rng.uniform(0.2, 0.4, size=max(trials - 1, 0)))
-    if P.any():
-        cands += [(P, float(fr), "switching") for fr in fracs[:trials]]
-    best = None
-    for pat, fr, kind in cands:
-        s, p = _switching_instance(K, B, pat, lambda_init, fr)
-        chk = recheck(st, s, p, 1.0)
-        if chk["ratio"] is None or chk["violated_hypotheses"]:
-            continue
-        rate = float(chk["ratio"]) * (K + 1) / K     # the declaration's ratio is against ηρ²K(K+1)/B
-        if best is None or rate > best["ratio_rate"]:
-            best = {"K": int(K), "B": int(B), "epsilon": rate * K**2 / B, "ratio_rate": rate, "kind": kind,
-                    "pattern": "".join("1" if b else "0" for b in pat), "frac": fr, "structure": s,
-                    "params": {k: v.tolist() for k, v in p.items()}}
-    if best is None:
-        raise RuntimeError("no admissible lower-bound instance")
-    return best
-
-
 def sandwich(Ks: Iterable[int] = range(1, 21), eta: Any = 1, B: int = 1000, *, seed: int = 0, trials: int = 4,
              lambda_init: Any = 1, free_momentum: bool = False, solver: str = "clarabel",
              progress: Any = None) -> list[dict]:
