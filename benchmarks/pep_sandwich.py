@@ -19,7 +19,8 @@ import time
 from fractions import Fraction as Fr
 from pathlib import Path
 
-from boundcheck.pep.stability import sandwich, stability_bound
+from boundcheck.experiments.sandwich import sandwich
+from boundcheck.pep.stability import stability_bound
 
 LEMMA6 = [(1, Fr(1), 10), (2, Fr(1), 10), (5, Fr(1, 2), 3), (5, Fr(1), 1000), (10, Fr(1), 10), (10, Fr(2, 3), 100)]
 LEMMA9 = [(3, Fr(1, 2), 10, Fr(1)), (5, Fr(1, 3), 7, Fr(1, 2)), (6, Fr(1, 4), 100, Fr(3)), (8, Fr(1, 2), 10, Fr(1, 4)),

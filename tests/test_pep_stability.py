@@ -6,9 +6,9 @@ from fractions import Fraction as Fr
 
 import pytest
 
-from boundcheck.pep.stability import (agd_lower_bound, check_certificate, exact_psd, gd_prox_certificate,
-                                      lemma6_bound, lemma9_bound, linear_instance, sandwich, stability_bound,
-                                      stability_pep)
+from boundcheck.experiments.sandwich import agd_lower_bound, sandwich
+from boundcheck.pep.stability import (check_certificate, exact_psd, gd_prox_certificate, lemma6_bound, lemma9_bound,
+                                      linear_instance, stability_bound, stability_pep)
 
 
 @pytest.mark.parametrize("K,eta,B", [(1, Fr(1), 10), (3, Fr(1, 2), 5), (4, Fr(2, 3), 1000), (6, Fr(1), 2)])

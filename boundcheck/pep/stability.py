@@ -35,15 +35,15 @@ SDP value is an **upper bound** on the true worst case — valid for proofs, nev
 * Lemma 9 (prox-GD): the same with ‖δ_{k+1}‖ ≤ (1 − ηγ)‖δ_k‖ + 2ηρ/B:
   ε = 2ρ²/(Bγ)(1 − (1 − ηγ)^K), proved and attained exactly likewise.
 * AGD on smooth convex losses (Section 6's conjecture, ε = O(ηρ²K²/B)): the PEP's value is an
-  upper bound only; :func:`sandwich` puts it next to explicit lower bounds
-  (:func:`~boundcheck.pep.sandwich.agd_lower_bound`: curvature-switching instances of
+  upper bound only; :func:`boundcheck.experiments.sandwich.sandwich` puts it next to explicit lower bounds
+  (:func:`~boundcheck.experiments.sandwich.agd_lower_bound`: curvature-switching instances of
   :mod:`boundcheck.lang.designs`, the linear-loss instance) evaluated by the engine's
   high-precision re-check at the same (η, B, λ_init, d_init).
 
 Owns: the two-trajectory PEP (:func:`stability_pep`), the closed forms of Lemmas 6 and 9, their
 exact certificate and attaining instance (:func:`gd_prox_certificate`, :func:`check_certificate`,
 :func:`linear_instance`), the float bound (:func:`stability_bound`) and the sandwich table
-(:func:`sandwich`).  The AGD lower bounds live in :mod:`boundcheck.pep.sandwich` and the exact
+(:mod:`boundcheck.experiments.sandwich`, which also evaluates the lower bounds).  The exact
 PSD test :func:`exact_psd` in :mod:`boundcheck.pep.exact`; both are re-exported here.
 """
 from __future__ import annotations
@@ -52,20 +52,18 @@ import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
 from boundcheck.core.algorithms import METHODS, AGDState
-from boundcheck.core.errors import SolverError
 from boundcheck.pep.exact import exact_psd
 from boundcheck.pep.forms import Form, Vec, to_exact
 from boundcheck.pep.functions import Combination, PepFunction, SmoothConvex, Space, Triple
 from boundcheck.pep.problem import ConstraintRef, Problem
-from boundcheck.pep.sandwich import agd_lower_bound
 
 __all__ = ["StabilityMeta", "StabilityResult", "stability_pep", "stability_bound", "lemma6_bound", "lemma9_bound",
-           "gd_prox_certificate", "check_certificate", "linear_instance", "exact_psd", "agd_lower_bound", "sandwich"]
+           "gd_prox_certificate", "check_certificate", "linear_instance", "exact_psd"]
 
 _METHODS = ("gd", "prox", "agd")
 
@@ -565,36 +563,4 @@ def stability_bound(method: str, K: int, eta: Any, B: int, *, gamma: Any = None,
     return res
 
 
-# ----------------------------------------------------------------------------- AGD: the sandwich
-def sandwich(Ks: Iterable[int] = range(1, 21), eta: Any = 1, B: int = 1000, *, seed: int = 0, trials: int = 4,
-             lambda_init: Any = 1, free_momentum: bool = False, solver: str = "clarabel",
-             progress: Any = None) -> list[dict]:
-    """Section 6's conjecture (AGD is O(ηρ²K²/B)-uniformly stable on smooth convex losses) at
-    fixed (η = 1/β, B, λ_init, d_init = 0), β = ρ = 1: per K the explicit lower bound
-    (:func:`agd_lower_bound`, exact up to the re-check's precision) and the PEP upper bound
-    (:func:`stability_bound`, float SDP over the Lipschitz relaxation), both as ε and as ratios
-    to ηρ²K²/B, next to Lemma 12's quadratic constant K(K+1)/K² (the sharp constant for
-    quadratics with λ_init ≥ 0).  The lower bounds are built for η = 1/β only."""
-    if _rational(eta, "eta") != 1:
-        raise ValueError("the sandwich's lower bounds are designed for η = 1/β (β = 1): eta = 1")
-    rows = []
-    for K in Ks:
-        t0 = time.perf_counter()
-        try:
-            up = stability_bound("agd", int(K), eta, B, lambda_init=lambda_init, free_momentum=free_momentum,
-                                 certify=False, solver=solver)
-        except SolverError as exc:  # no upper bound at this K (e.g. Clarabel NumericalError at K = 20)
-            up = StabilityResult("agd", int(K), {}, math.nan, math.nan, f"failed: {exc}", solver=solver, tol=math.nan)
-        t1 = time.perf_counter()
-        lo = agd_lower_bound(int(K), B, lambda_init=float(lambda_init), seed=seed, trials=trials)
-        t2 = time.perf_counter()
-        rate = float(eta) * K**2 / B
-        rows.append({"K": int(K), "B": int(B), "lower": lo["epsilon"], "upper": up.upper,
-                     "lower_ratio": lo["ratio_rate"], "upper_ratio": up.upper / rate,
-                     "quadratic_constant": (K + 1) / K, "gap": up.upper / lo["epsilon"],
-                     "lower_kind": lo["kind"], "pattern": lo["pattern"], "status": up.status, "solver": up.solver,
-                     "tol": up.tol,
-                     "pep_seconds": t1 - t0, "lower_seconds": t2 - t1, "d": 4 * K - 2 + (1 if free_momentum else 0)})
-        if progress:
-            progress(rows[-1])
-    return rows
+

@@ -157,7 +157,7 @@ def _sandwich(args: argparse.Namespace, st, values: dict) -> int:
         raise ValueError("--sandwich's lower bounds are built for η = 1/β and λ_init = 1")
     Ks = args.K or list(range(1, 21))
     from boundcheck.outputs import Progress, format_table
-    from boundcheck.pep.stability import sandwich
+    from boundcheck.experiments.sandwich import sandwich
     quiet = getattr(args, "quiet", False)
     bar = Progress(len(Ks), "sandwich", enabled=None if not quiet else False)
     t0 = time.monotonic()

@@ -1,17 +1,24 @@
-"""The lower side of Section 6's AGD sandwich: explicit lower bounds on AGD's uniform stability.
+"""Section 6's AGD stability sandwich: explicit lower bounds next to the PEP's upper bound.
 
-Owns: the curvature-switching instances of :mod:`boundcheck.lang.designs` (pwq-ridge family, one
-dimension) and :func:`agd_lower_bound`, the best of the linear-loss instance and those designs as
-evaluated by the engine's high-precision re-check of ``lemma12_smooth_convex``.  The table that puts
-them next to the PEP's upper bound, :func:`boundcheck.pep.stability.sandwich`, stays in
-:mod:`boundcheck.pep.stability` beside :func:`~boundcheck.pep.stability.stability_bound` (it needs
-both, and this module must not import stability, which re-exports :func:`agd_lower_bound`).
+An experiment that joins two layers: the lower side is a set of explicit instances (linear losses, and
+the curvature-switching designs of :mod:`boundcheck.lang.designs` on the pwq-ridge family), each
+evaluated by the engine's high-precision re-check of ``lemma12_smooth_convex``; the upper side is the
+two-trajectory PEP over the Lipschitz smooth convex relaxation
+(:func:`boundcheck.pep.stability.stability_bound`), a float upper bound, not a certificate.
+``boundcheck pep lemma12_smooth_convex --sandwich`` prints :func:`sandwich`.
 """
 from __future__ import annotations
 
+import math
+import time
+from typing import Any, Iterable
+
 import numpy as np
 
-__all__ = ["agd_lower_bound"]
+from boundcheck.core.errors import SolverError
+from boundcheck.pep.stability import StabilityResult, _rational, stability_bound
+
+__all__ = ["agd_lower_bound", "sandwich"]
 
 
 def _switching_instance(K: int, B: int, pattern: np.ndarray, lambda_init: float, frac: float) -> tuple[dict, dict]:
@@ -63,3 +70,37 @@ def agd_lower_bound(K: int, B: int, *, lambda_init: float = 1.0, seed: int = 0, 
     if best is None:
         raise RuntimeError("no admissible lower-bound instance")
     return best
+
+
+def sandwich(Ks: Iterable[int] = range(1, 21), eta: Any = 1, B: int = 1000, *, seed: int = 0, trials: int = 4,
+             lambda_init: Any = 1, free_momentum: bool = False, solver: str = "clarabel",
+             progress: Any = None) -> list[dict]:
+    """Section 6's conjecture (AGD is O(ηρ²K²/B)-uniformly stable on smooth convex losses) at
+    fixed (η = 1/β, B, λ_init, d_init = 0), β = ρ = 1: per K the explicit lower bound
+    (:func:`agd_lower_bound`, exact up to the re-check's precision) and the PEP upper bound
+    (:func:`stability_bound`, float SDP over the Lipschitz relaxation), both as ε and as ratios
+    to ηρ²K²/B, next to Lemma 12's quadratic constant K(K+1)/K² (the sharp constant for
+    quadratics with λ_init ≥ 0).  The lower bounds are built for η = 1/β only."""
+    if _rational(eta, "eta") != 1:
+        raise ValueError("the sandwich's lower bounds are designed for η = 1/β (β = 1): eta = 1")
+    rows = []
+    for K in Ks:
+        t0 = time.perf_counter()
+        try:
+            up = stability_bound("agd", int(K), eta, B, lambda_init=lambda_init, free_momentum=free_momentum,
+                                 certify=False, solver=solver)
+        except SolverError as exc:  # no upper bound at this K (e.g. Clarabel NumericalError at K = 20)
+            up = StabilityResult("agd", int(K), {}, math.nan, math.nan, f"failed: {exc}", solver=solver, tol=math.nan)
+        t1 = time.perf_counter()
+        lo = agd_lower_bound(int(K), B, lambda_init=float(lambda_init), seed=seed, trials=trials)
+        t2 = time.perf_counter()
+        rate = float(eta) * K**2 / B
+        rows.append({"K": int(K), "B": int(B), "lower": lo["epsilon"], "upper": up.upper,
+                     "lower_ratio": lo["ratio_rate"], "upper_ratio": up.upper / rate,
+                     "quadratic_constant": (K + 1) / K, "gap": up.upper / lo["epsilon"],
+                     "lower_kind": lo["kind"], "pattern": lo["pattern"], "status": up.status, "solver": up.solver,
+                     "tol": up.tol,
+                     "pep_seconds": t1 - t0, "lower_seconds": t2 - t1, "d": 4 * K - 2 + (1 if free_momentum else 0)})
+        if progress:
+            progress(rows[-1])
+    return rows
