@@ -175,24 +175,25 @@ class Problem:
         return dict(obj=obj, obj_c=obj_c, Aq=Aq, bq=bq, Ae=Ae, be=be, ri=ri, ci=ci, w=w)
 
     # ------------------------------------------------------------------ solve
-    def solve(self, solver: str = "auto", *, tol: float = 1e-8, max_iter: int | None = None) -> Solution:
+    def solve(self, solver: str = "auto", *, tol: float = 1e-8, max_iter: int | None = None,
+              settings: dict | None = None) -> Solution:
         """Solve in float64.  ``solver``: "clarabel", "scs" or "auto" (Clarabel; SCS if
-        Clarabel fails or the Gram matrix is large)."""
+        Clarabel fails or the Gram matrix is large).  ``settings``: extra Clarabel settings."""
         if solver not in ("auto", "clarabel", "scs"):
             raise ValueError(f"solver must be 'auto', 'clarabel' or 'scs', got {solver!r}")
         if self.d == 0:
             raise ValueError("the PEP has no vectors")
         first = "scs" if (solver == "scs" or (solver == "auto" and self.d > 48)) else "clarabel"
         try:
-            return self._solve(first, tol, max_iter)
+            return self._solve(first, tol, max_iter, settings)
         except SolverError:
             if solver != "auto":
                 raise
             other = "scs" if first == "clarabel" else "clarabel"
             log.info("PEP: %s failed, trying %s", first, other)
-            return self._solve(other, tol, max_iter)
+            return self._solve(other, tol, max_iter, settings)
 
-    def _solve(self, which: str, tol: float, max_iter: int | None) -> Solution:
+    def _solve(self, which: str, tol: float, max_iter: int | None, settings: dict | None = None) -> Solution:
         t0 = time.perf_counter()
         order = "clarabel" if which == "clarabel" else "scs"
         a = self.assemble(order)
@@ -218,6 +219,8 @@ class Problem:
                 pass
             if max_iter:
                 st.max_iter = max_iter
+            for k, v in (settings or {}).items():
+                setattr(st, k, v)
             cones = [clarabel.ZeroConeT(ne)] if ne else []
             cones += [clarabel.NonnegativeConeT(nq)] if nq else []
             cones += [clarabel.PSDTriangleConeT(d)]
