@@ -88,7 +88,7 @@ def _listify(v: Any) -> list:
 
 def grid_points(st: Any, K: Sequence[int] | None = None, values: Mapping[str, Any] | None = None) -> list[tuple[int, dict]]:
     """(K, {name: value}) for every point of the product grid: the options given, else the
-    statement's declared ``pep_grid``."""
+    statement's declared ``pep_grid``, else :func:`default_values`."""
     base = dict(st.pep_grid or {})
     given = {k: _listify(v) for k, v in (values or {}).items() if v is not None}
     # a parameter given in natural units replaces its declared fraction and vice versa
@@ -97,6 +97,7 @@ def grid_points(st: Any, K: Sequence[int] | None = None, values: Mapping[str, An
         base.pop(alt, None)
     grid = {k: _listify(v) for k, v in base.items() if k != "K"}
     grid.update(given)
+    grid.update({k: v for k, v in default_values(st).items() if k not in grid and _alt(k) not in grid})
     Ks = list(K) if K is not None else _listify(base.get("K", ()))
     if not Ks:
         raise ValueError(f"{st.id}: give the steps with --K (e.g. --K 1..10): it declares no PEP grid")
@@ -106,6 +107,29 @@ def grid_points(st: Any, K: Sequence[int] | None = None, values: Mapping[str, An
         for combo in itertools.product(*[grid[n] for n in names]):
             pts.append((int(k), {n: str(v) for n, v in zip(names, combo)}))
     return pts
+
+
+def _alt(name: str) -> str:
+    return name[:-5] if name.endswith("_frac") else name + "_frac"
+
+
+def default_values(st: Any) -> dict[str, list[str]]:
+    """Grid values of a statement's free parameters that neither the options nor a declared
+    ``pep_grid`` give: the upper end of a bounded interval and its middle (fractions 1 and 1/2:
+    tight instances live at the edge), lo + 1/4 of an unbounded one (in units of β = 1)."""
+    import sympy as sp
+
+    from boundcheck.lang.domains import Interval
+    if len(st.methods) != 1:
+        return {}
+    out: dict[str, list[str]] = {}
+    for sym, dom in st.param_domains(st.methods[0]):
+        if isinstance(dom, Interval):
+            if sp.sympify(dom.hi) != sp.oo:
+                out[sym.name + "_frac"] = ["1/2", "1"]
+            else:
+                out[sym.name] = [str(sp.nsimplify(sp.sympify(dom.lo) + sp.Rational(1, 4)))]
+    return out
 
 
 def point_name(st_id: str, K: int, params: Mapping[str, str]) -> str:

@@ -91,24 +91,11 @@ class PepStatus(NamedTuple):
         return txt
 
 
-def _pep_values(st: Any, method: str) -> list[dict]:
-    """Default grid values of a lemma's free parameters: the upper end of a bounded interval (and
-    its middle), or lo + 1/4 of an unbounded one; the declared ``pep_grid`` if there is one."""
-    if st.pep_grid:
-        from boundcheck.pep.grid import grid_points
-        return [p for _, p in grid_points(st, [1], None)]
-    from boundcheck.lang.domains import Interval
-    import itertools
-    import sympy as sp
-    opts: dict[str, list[str]] = {}
-    for sym, dom in st.param_domains(method):
-        if isinstance(dom, Interval):
-            if sp.sympify(dom.hi) != sp.oo:
-                opts[sym.name + "_frac"] = ["1/2", "1"]
-            else:
-                opts[sym.name] = [str(sp.nsimplify(sp.sympify(dom.lo) + sp.Rational(1, 4)))]
-    names = sorted(opts)
-    return [dict(zip(names, c)) for c in itertools.product(*[opts[n] for n in names])]
+def _pep_values(st: Any) -> list[dict]:
+    """The parameter points of a lemma's PEP: its declared ``pep_grid``, else the defaults of
+    :func:`boundcheck.pep.grid.default_values` (the edge and the middle of each interval)."""
+    from boundcheck.pep.grid import grid_points
+    return [p for _, p in grid_points(st, [1], None)]
 
 
 def certify(st: Any, *, K: tuple[int, ...] = DEFAULT_PEP_K, out_dir: str | Path | None = None) -> PepStatus:
@@ -130,7 +117,7 @@ def certify(st: Any, *, K: tuple[int, ...] = DEFAULT_PEP_K, out_dir: str | Path 
     if added:
         register(st)
     try:
-        vals = _pep_values(st, st.methods[0])
+        vals = _pep_values(st)
         points = [(k, v) for k in K for v in vals]
         rows = [evaluate_point((st, k, v, None), None if out_dir is None else str(out_dir), True, "auto")
                 for k, v in points]
