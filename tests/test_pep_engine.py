@@ -137,3 +137,30 @@ def test_cli_pep_reproduces_lemma6_exactly_and_prints_the_sandwich(tmp_path):
     assert "upper/lower" in s.stdout and "3 rows" in s.stdout
     bad = _cli("pep", "lemma6", "--sandwich", cwd=tmp_path)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+USER_MODULE = '''
+import boundcheck as bc
+STATEMENTS = [bc.statement("gd_no_increase", "My lemma", cls=bc.SMOOTH_CONVEX, method="gd", setting=bc.one_batch(),
+                           params={bc.eta: bc.Interval(0, 1 / bc.beta, left_open=True)},
+                           lhs=bc.f(bc.w_out) - bc.f(bc.w_init), bound=0),
+              bc.statement("gd_no_increase_3", "My false lemma", cls=bc.SMOOTH_CONVEX, method="gd",
+                           setting=bc.one_batch(), params={bc.eta: bc.Interval(0, 3 / bc.beta, left_open=True)},
+                           lhs=bc.f(bc.w_out) - bc.f(bc.w_init), bound=0)]
+'''
+
+
+def test_cli_pep_on_a_users_module_with_default_points(tmp_path):
+    (tmp_path / "mine.py").write_text(USER_MODULE)
+    ok = _cli("pep", "gd_no_increase", "--module", "mine.py", "--K", "1,2", "--json", "a.json", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    from boundcheck.outputs import files
+    rows = files.load(tmp_path / "a.json", kind="pep")["rows"]
+    assert [(r["K"], r["params"]["eta_frac"], r["verdict"]) for r in rows] == [
+        (1, "1/2", "proved"), (1, "1", "proved"), (2, "1/2", "proved"), (2, "1", "proved")]
+    bad = _cli("pep", "gd_no_increase_3", "--module", "mine.py", "--K", "1", "--json", "b.json", cwd=tmp_path)
+    rows = files.load(tmp_path / "b.json", kind="pep")["rows"]
+    assert any(r["verdict"] == "refuted" for r in rows), rows  # η = 3/β: f increases
+    wit = next(r["file"] for r in rows if r["verdict"] == "refuted")
+    rep = _cli("replay", wit, "--module", "mine.py", cwd=tmp_path)
+    assert rep.returncode == 0 and "still a counterexample" in rep.stdout, rep.stdout + rep.stderr
