@@ -164,3 +164,18 @@ def test_cli_pep_on_a_users_module_with_default_points(tmp_path):
     wit = next(r["file"] for r in rows if r["verdict"] == "refuted")
     rep = _cli("replay", wit, "--module", "mine.py", cwd=tmp_path)
     assert rep.returncode == 0 and "still a counterexample" in rep.stdout, rep.stdout + rep.stderr
+
+
+def test_lemma5_closed_form_certificate_is_what_the_engine_finds_and_checks_for_every_K():
+    from boundcheck.pep.certificate import certificate_record, check_certificate, prove
+    from boundcheck.pep.classic import lemma5_certificate
+    found = prove(get_statement("lemma5"), 4, {"eta_frac": "1/2"})
+    closed = lemma5_certificate(4, "1/2")
+    assert [(i, str(v)) for i, _, v in found.multipliers] == [(i, str(v)) for i, _, v in closed.multipliers]
+    for K in list(range(1, 13)) + [20]:
+        for u in ("1/4", "1"):
+            res = check_certificate(certificate_record(lemma5_certificate(K, u)))
+            assert res.valid and str(res.delta) == "0", (K, u, res.reason)
+    bad = lemma5_certificate(5, "1")._replace(multipliers=[(i, lab, v * 2 if n == 0 else v) for n, (i, lab, v) in
+                                                            enumerate(lemma5_certificate(5, "1").multipliers)])
+    assert not check_certificate(certificate_record(bad)).valid
