@@ -215,7 +215,6 @@ def resolve_params(st: Any, method: str, values: Mapping[str, Any], K: int) -> d
     for extra in ("rho", "B"):
         if extra in values:
             env[extra] = parse_number(values[extra], extra)
-    subs = lambda e: sp.sympify(e).subs({sp.Symbol(k, **_assump(k)): v for k, v in env.items()})  # noqa: E731
     for sym, dom in st.param_domains(method):
         name = sym.name
         allowed |= {name, name + "_frac"}
@@ -248,19 +247,14 @@ def resolve_params(st: Any, method: str, values: Mapping[str, Any], K: int) -> d
     if unknown:
         raise ValueError(f"{st.id}: unknown PEP parameter(s) {', '.join(unknown)}; this statement takes "
                          f"{', '.join(sorted(allowed))}")
-    del subs
     return env
 
 
-def _assump(name: str) -> dict:
-    return {}
-
-
 def _subs_all(expr: Any, env: Mapping[str, Any]) -> Any:
+    """``expr`` (a number, expression or relation) with the env's values put in exactly: a relation
+    between numbers evaluates to sympy's true/false."""
     e = sp.sympify(expr)
-    m = {s: env[s.name] for s in e.free_symbols if s.name in env}
-    return e.xreplace(m) if not isinstance(e, sp.core.relational.Relational) else e.xreplace(m).doit() \
-        if hasattr(e.xreplace(m), "doit") else e.xreplace(m)
+    return e.xreplace({s: env[s.name] for s in e.free_symbols if s.name in env})
 
 
 class _Ctx:
