@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sympy as sp
 
 from boundcheck.paper import get_statement
 from boundcheck.pep.forms import NotAPepQuantity
@@ -159,6 +160,7 @@ def test_cli_pep_on_a_users_module_with_default_points(tmp_path):
     assert [(r["K"], r["params"]["eta_frac"], r["verdict"]) for r in rows] == [
         (1, "1/2", "proved"), (1, "1", "proved"), (2, "1/2", "proved"), (2, "1", "proved")]
     bad = _cli("pep", "gd_no_increase_3", "--module", "mine.py", "--K", "1", "--json", "b.json", cwd=tmp_path)
+    assert bad.returncode == 0, bad.stderr  # every point settled (one refuted)
     rows = files.load(tmp_path / "b.json", kind="pep")["rows"]
     assert any(r["verdict"] == "refuted" for r in rows), rows  # η = 3/β: f increases
     wit = next(r["file"] for r in rows if r["verdict"] == "refuted")
@@ -179,3 +181,19 @@ def test_lemma5_closed_form_certificate_is_what_the_engine_finds_and_checks_for_
     bad = lemma5_certificate(5, "1")._replace(multipliers=[(i, lab, v * 2 if n == 0 else v) for n, (i, lab, v) in
                                                             enumerate(lemma5_certificate(5, "1").multipliers)])
     assert not check_certificate(certificate_record(bad)).valid
+
+
+def test_iterate_terms_index_like_the_numeric_settings():
+    """w(j) in a quantity: w(−1) is w_out and w(0) is w_init, as in the search's settings."""
+    import numpy as np
+
+    from boundcheck import f, norm, w, w_star
+    st = get_statement("lemma5")
+    a = build(st, 3, {"eta_frac": "1"})
+    b = build(st.copy(id="tmp_w", lhs=f(w(-1)) - f(w_star)), 3, {"eta_frac": "1"})
+    assert np.array_equal(a.lhs.a, b.lhs.a)
+    d_init = sp.Symbol("d_init", nonnegative=True)
+    c = build(st.copy(id="tmp_w0", where={**st.where, d_init: norm(w(0) - w_star)}), 3, {"eta_frac": "1"})
+    assert np.array_equal(a.rhs.Q, c.rhs.Q)
+    with pytest.raises(ValueError, match="iterates"):
+        build(st.copy(id="tmp_w9", lhs=f(w(9))), 3, {"eta_frac": "1"})

@@ -52,6 +52,10 @@ def test_tampered_certificate_rejected():
     assert not bad["valid"]
     inst = linear_instance(prob, meta)
     assert inst["feasible"] and inst["objective"] == bound
+    # only the PSD test can reject this one: every multiplier and the bound halved keep the identity
+    # (the objective has no function-value part) and the constant, but claim half the true worst case
+    half = check_certificate(prob, {k: v / 2 for k, v in lam.items()}, bound / 2)
+    assert half["f_identity"] and half["constant_ok"] and not half["psd"] and not half["valid"]
 
 
 def test_exact_psd():

@@ -43,13 +43,13 @@ DIFFERENCE_TOL = 1e-6
 PROVE_TOL = 1e-4
 
 
-def _save(out_dir: str | None, sub: str, stem: str, kind: str, record: dict) -> str | None:
+def _save(out_dir: str | None, sub: str, stem: str, save: Callable[[Path, Any], Any], obj: Any) -> str | None:
+    """Write a certificate or witness with its module's own writer; None without an out_dir."""
     if not out_dir:
         return None
     path = Path(out_dir) / sub / f"{stem}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    from boundcheck.outputs import files
-    files.write(path, kind, record)
+    save(path, obj)
     return str(path)
 
 
@@ -217,23 +217,23 @@ def evaluate_point(unit: tuple, out_dir: str | None, certify: bool, solver: str,
         # small positive difference is solver noise as often as a small violation: both are tried
         proved = False
         if diff is not None and diff <= PROVE_TOL:
-            from boundcheck.pep.certificate import certificate_record, prove
+            from boundcheck.pep.certificate import prove, save_certificate
             cert = prove(st, K, params, inst.method, solution=dsol)
             if cert is not None:
                 proved = True
                 # δ = 0: the statement itself; δ > 0: LHS − RHS ≤ δ·tr G only (said in the verdict)
                 row.verdict, row.delta = ("proved" if cert.delta == 0 else "proved to δ"), str(cert.delta)
-                row.file = _save(out_dir, "certificates", stem, "certificate", certificate_record(cert))
+                row.file = _save(out_dir, "certificates", stem, save_certificate, cert)
         if proved:
             pass
         elif not inst.exact_class:
             row.note = "relaxation (necessary conditions only): an upper bound, never a counterexample"
         elif diff is not None and diff > DIFFERENCE_TOL * 1e-3:
-            from boundcheck.pep.witness import refute, witness_record
+            from boundcheck.pep.witness import refute, save_witness
             wit = refute(st, K, params, inst.method, solution=dsol)
             if wit is not None:
                 row.verdict = "refuted"
-                row.file = _save(out_dir, "witnesses", stem, "witness", witness_record(wit))
+                row.file = _save(out_dir, "witnesses", stem, save_witness, wit)
             else:
                 row.note = "no exact certificate or witness found" if diff <= PROVE_TOL else "no exact witness found"
         else:

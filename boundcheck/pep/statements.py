@@ -20,7 +20,7 @@ import sympy as sp
 
 from boundcheck.core.algorithms import METHODS, AGDState
 from boundcheck.lang.domains import Defined, Fixed, Interval
-from boundcheck.lang.settings import STATE_SCALARS, OneBatch
+from boundcheck.lang.settings import STATE_SCALARS, OneBatch, _iter_name
 from boundcheck.pep.forms import Form, NotAPepQuantity, Norm, Vec, to_exact
 from boundcheck.pep.functions import PepFunction, Space, interpolation_class
 from boundcheck.pep.problem import Problem
@@ -265,12 +265,9 @@ class _Ctx:
         self.points, self.states, self.env = points, states, env
 
     def sym_point(self, name: str) -> Vec:
-        if name.startswith("w[") and name not in self.points:
-            j = int(name[2:-1])
+        if name.startswith("w[") and name not in self.points:  # w(j): the numeric settings' one index rule
             its = self.points["_iterates"]
-            if not -len(its) <= j < len(its):
-                raise ValueError(f"iterate {j} does not exist (K = {len(its) - 1})")
-            return Vec(its[j])
+            return Vec(its[int(_iter_name(int(name[2:-1]), len(its))[2:-1])])
         try:
             return Vec(self.points[name])
         except KeyError:
